@@ -1,0 +1,233 @@
+//! Lowercase hexadecimal, eight characters at a time.
+//!
+//! The trace-id and parent-id fields are 32 and 16 lowercase hex digits. Instead of
+//! looking each digit up in a table, the codec treats eight ASCII bytes as one `u64`
+//! (read with `u64::from_le_bytes`, so lane `i` is character `i`) and validates and
+//! converts all eight lanes with a handful of arithmetic operations. Every lane
+//! computation is exact: no carry or borrow crosses from one byte lane into another,
+//! which the property tests check against a byte-by-byte reference.
+
+/// `0x01` in every byte lane.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte lane.
+const HIGH: u64 = ONES * 0x80;
+/// The low seven bits of every byte lane.
+const LOW7: u64 = ONES * 0x7f;
+/// The low nibble of every byte lane.
+const NIBBLE: u64 = ONES * 0x0f;
+
+/// Sets the high bit of each lane whose byte `b` satisfies `m < b < n`
+/// (bytes with the high bit set never qualify). Needs `m <= 127` and `n <= 128`.
+///
+/// With `b7 = b & 0x7f`, `127 + n - b7` stays within `0..=255` and `b7 + 127 - m`
+/// within `0..=254`, so neither the subtraction nor the addition carries across lanes.
+#[inline(always)]
+const fn between(x: u64, m: u64, n: u64) -> u64 {
+    let x7 = x & LOW7;
+    (ONES * (127 + n)).wrapping_sub(x7) & !x & (x7 + ONES * (127 - m)) & HIGH
+}
+
+/// The high bit of each lane that holds a lowercase hex digit (`0-9`, `a-f`).
+#[inline(always)]
+const fn hex_lanes(x: u64) -> u64 {
+    between(x, b'0' as u64 - 1, b'9' as u64 + 1) | between(x, b'a' as u64 - 1, b'f' as u64 + 1)
+}
+
+/// Decodes eight characters (as a little-endian word) into the big-endian value of
+/// the four bytes they spell. The second value is [`HIGH`] exactly when all eight
+/// characters are lowercase hex digits; the first is meaningless otherwise.
+#[inline(always)]
+pub(crate) const fn decode_word(x: u64) -> (u32, u64) {
+    let valid = hex_lanes(x);
+    // '0'..'9' are 0x30..0x39 and 'a'..'f' are 0x61..0x66: the low nibble plus 9 when
+    // bit 6 (set only for letters) is set gives the digit value.
+    let n = (x & NIBBLE) + ((x >> 6) & ONES) * 9;
+    // Lane 2k becomes (n[2k] << 4) | n[2k + 1].
+    let p = ((n << 4) | (n >> 8)) & 0x00ff_00ff_00ff_00ff;
+    // Gather lanes 0, 2, 4, 6 into the low four bytes.
+    let q = (p | (p >> 8)) & 0x0000_ffff_0000_ffff;
+    let r = (q | (q >> 16)) as u32;
+    (r.swap_bytes(), valid)
+}
+
+/// Encodes the four bytes of `v` (big-endian) as eight lowercase hex characters,
+/// returned as a little-endian word (lane `i` is character `i`).
+#[inline(always)]
+pub(crate) const fn encode_word(v: u32) -> u64 {
+    let x = v.swap_bytes() as u64; // byte k of the value sits in lane k
+    let y = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
+    let y = (y | (y << 8)) & 0x00ff_00ff_00ff_00ff; // byte k in lane 2k
+    let hi = (y >> 4) & NIBBLE;
+    let lo = (y & NIBBLE) << 8;
+    let n = hi | lo; // one nibble per lane, in printing order
+    // Lanes holding 10..15 reach 0x80 when 0x76 is added: those get 'a' - '0' - 10 more.
+    let letters = ((n + ONES * 0x76) >> 7) & ONES;
+    n + ONES * b'0' as u64 + letters * (b'a' - b'0' - 10) as u64
+}
+
+/// Reads eight bytes of `s` starting at `at` as a little-endian word.
+#[inline(always)]
+pub(crate) const fn load(s: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes([
+        s[at],
+        s[at + 1],
+        s[at + 2],
+        s[at + 3],
+        s[at + 4],
+        s[at + 5],
+        s[at + 6],
+        s[at + 7],
+    ])
+}
+
+/// Whether a validity mask from [`decode_word`] (all masks ANDed together) says
+/// that every character was a lowercase hex digit.
+#[inline(always)]
+pub(crate) const fn all_valid(mask: u64) -> bool {
+    mask == HIGH
+}
+
+/// Decodes `2 * N` lowercase hex characters at `s[at..]` into `N` bytes. `N` must be
+/// a multiple of 4 and the slice long enough (checked by the callers' one length check).
+#[inline(always)]
+pub(crate) fn decode<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
+    let mut out = [0u8; N];
+    let mut mask = HIGH;
+    let mut k = 0;
+    while k < N / 4 {
+        let (v, valid) = decode_word(load(s, at + 8 * k));
+        mask &= valid;
+        out[4 * k..4 * k + 4].copy_from_slice(&v.to_be_bytes());
+        k += 1;
+    }
+    if all_valid(mask) { Some(out) } else { None }
+}
+
+/// Writes the `N` bytes of `bytes` as `2 * N` lowercase hex characters to `out[at..]`.
+/// `N` must be a multiple of 4.
+#[inline(always)]
+pub(crate) fn encode<const N: usize>(bytes: &[u8; N], out: &mut [u8], at: usize) {
+    let mut k = 0;
+    while k < N / 4 {
+        let v = u32::from_be_bytes([
+            bytes[4 * k],
+            bytes[4 * k + 1],
+            bytes[4 * k + 2],
+            bytes[4 * k + 3],
+        ]);
+        out[at + 8 * k..at + 8 * k + 8].copy_from_slice(&encode_word(v).to_le_bytes());
+        k += 1;
+    }
+}
+
+/// The value of one lowercase hex digit, or `None`.
+#[inline(always)]
+pub(crate) const fn digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    }
+}
+
+/// The value of two lowercase hex digits, or `None`.
+#[inline(always)]
+pub(crate) const fn byte(hi: u8, lo: u8) -> Option<u8> {
+    match (digit(hi), digit(lo)) {
+        (Some(h), Some(l)) => Some(h << 4 | l),
+        _ => None,
+    }
+}
+
+/// Two lowercase hex digits for `b`.
+#[inline(always)]
+pub(crate) const fn byte_digits(b: u8) -> [u8; 2] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    [DIGITS[(b >> 4) as usize], DIGITS[(b & 0x0f) as usize]]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference_is_hex(c: u8) -> bool {
+        c.is_ascii_digit() || (b'a'..=b'f').contains(&c)
+    }
+
+    #[test]
+    fn every_byte_in_every_lane_is_classified_like_the_reference() {
+        let filler = *b"01234567";
+        for lane in 0..8 {
+            for c in 0..=255u8 {
+                let mut w = filler;
+                w[lane] = c;
+                let (_, valid) = decode_word(u64::from_le_bytes(w));
+                assert_eq!(
+                    all_valid(valid),
+                    reference_is_hex(c),
+                    "byte {c:#04x} lane {lane}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn neighbouring_lanes_do_not_disturb_each_other() {
+        // Every pair of adjacent characters, valid or not, at every lane position.
+        for lane in 0..7 {
+            for a in 0..=255u8 {
+                for b in [
+                    0u8, b'/', b'0', b'9', b':', b'`', b'a', b'f', b'g', 0x7f, 0x80, 0xff,
+                ] {
+                    let mut w = *b"fedcba98";
+                    w[lane] = a;
+                    w[lane + 1] = b;
+                    let (_, valid) = decode_word(u64::from_le_bytes(w));
+                    let expect = reference_is_hex(a) && reference_is_hex(b);
+                    assert_eq!(all_valid(valid), expect, "{a:#04x} {b:#04x} at {lane}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn words_round_trip_and_match_the_byte_codec() {
+        let mut x: u32 = 0x9e37_79b9;
+        for _ in 0..100_000 {
+            x = x.wrapping_mul(0x0019_660d).wrapping_add(0x3c6e_f35f);
+            let chars = encode_word(x).to_le_bytes();
+            let mut expect = [0u8; 8];
+            for (i, b) in x.to_be_bytes().iter().enumerate() {
+                expect[2 * i..2 * i + 2].copy_from_slice(&byte_digits(*b));
+            }
+            assert_eq!(chars, expect);
+            let (back, valid) = decode_word(u64::from_le_bytes(chars));
+            assert!(all_valid(valid));
+            assert_eq!(back, x);
+        }
+    }
+
+    #[test]
+    fn every_byte_value_encodes_and_decodes_in_every_position() {
+        for pos in 0..4 {
+            for b in 0..=255u8 {
+                let mut bytes = [0x5au8; 4];
+                bytes[pos] = b;
+                let v = u32::from_be_bytes(bytes);
+                let (back, valid) = decode_word(encode_word(v));
+                assert!(all_valid(valid));
+                assert_eq!(back, v);
+            }
+        }
+    }
+
+    #[test]
+    fn two_digit_helpers() {
+        for b in 0..=255u8 {
+            let [h, l] = byte_digits(b);
+            assert_eq!(byte(h, l), Some(b));
+        }
+        assert_eq!(byte(b'A', b'0'), None);
+        assert_eq!(byte(b'0', b'g'), None);
+    }
+}

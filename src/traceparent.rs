@@ -1,0 +1,336 @@
+//! The `traceparent` header.
+
+use core::fmt;
+use core::str::FromStr;
+
+use crate::encoded::Encoded;
+use crate::error::{Error, ErrorKind, Reason};
+use crate::flags::TraceFlags;
+use crate::hex;
+use crate::id::{SpanId, TraceId};
+
+/// Byte offsets of the fields (rule T2).
+const TRACE_ID_AT: usize = 3;
+const PARENT_ID_AT: usize = 36;
+const FLAGS_AT: usize = 53;
+
+/// Whether `c` is HTTP optional whitespace (space or tab).
+#[inline(always)]
+pub(crate) const fn is_ows(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+/// `s` without leading and trailing spaces and tabs, and the offset where it starts.
+#[inline(always)]
+pub(crate) fn trim_ows(s: &[u8]) -> (usize, &[u8]) {
+    let mut start = 0;
+    let mut end = s.len();
+    while start < end && is_ows(s[start]) {
+        start += 1;
+    }
+    while end > start && is_ows(s[end - 1]) {
+        end -= 1;
+    }
+    (start, &s[start..end])
+}
+
+/// A parsed `traceparent` header: trace-id, parent-id and trace-flags.
+///
+/// [`parse`](TraceParent::parse) follows rules T1–T8 exactly: version `00` is exactly
+/// 55 bytes of lowercase hex and dashes, later versions (`01`–`fe`) keep their first
+/// three fields and ignore a `-`-separated rest, version `ff`, uppercase hex, all-zero
+/// IDs and every other deviation are errors. Spaces and tabs around the whole value
+/// are tolerated (T6). [`encode`](TraceParent::encode) always writes version `00` with
+/// the reserved flag bits cleared (T5, T8), into a 55-byte stack buffer.
+///
+/// ```
+/// use tracecontext::TraceParent;
+///
+/// let tp: TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse()?;
+/// assert_eq!(tp.trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+/// assert_eq!(tp.parent_id().to_string(), "00f067aa0ba902b7");
+/// assert!(tp.is_sampled());
+/// assert_eq!(&*tp.encode(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+/// # Ok::<(), tracecontext::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TraceParent {
+    trace_id: TraceId,
+    parent_id: SpanId,
+    flags: TraceFlags,
+}
+
+impl TraceParent {
+    /// The length of an encoded traceparent (version `00`): 55 bytes.
+    pub const LEN: usize = 55;
+
+    /// A traceparent from its three fields.
+    #[must_use]
+    pub const fn new(trace_id: TraceId, parent_id: SpanId, flags: TraceFlags) -> Self {
+        Self {
+            trace_id,
+            parent_id,
+            flags,
+        }
+    }
+
+    /// Parses a traceparent header value.
+    ///
+    /// Accepts version `00` exactly as specified, and versions `01`–`fe` with at least
+    /// the version-00 fields followed by the end of the value or by `-` and anything
+    /// (rule T5). Spaces and tabs around the value are skipped (T6). The flags keep
+    /// every bit that arrived (readable through [`TraceFlags::bits`]); encoding writes
+    /// only the known ones.
+    ///
+    /// Runs in time linear in the input (constant after trimming whitespace) and
+    /// allocates nothing.
+    ///
+    /// # Errors
+    ///
+    /// An [`Error`] naming the field ([`ErrorKind::Version`], [`ErrorKind::TraceId`],
+    /// [`ErrorKind::ParentId`], [`ErrorKind::TraceFlags`], [`ErrorKind::Trailing`]) and
+    /// the byte offset of the first problem, counted in `input`.
+    ///
+    /// ```
+    /// use tracecontext::{ErrorKind, TraceParent};
+    ///
+    /// let err = TraceParent::parse(b"00-00000000000000000000000000000000-00f067aa0ba902b7-01").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::TraceId);
+    /// assert_eq!(err.to_string(), "traceparent: all zeros is not allowed in trace-id at byte 3");
+    /// ```
+    pub fn parse(input: &[u8]) -> Result<Self, Error> {
+        let (start, s) = trim_ows(input);
+        match Self::parse_trimmed(s) {
+            Some(tp) => Ok(tp),
+            None => Err(diagnose(s).shifted(start)),
+        }
+    }
+
+    /// The fast path: `None` on any problem, which [`diagnose`] then explains.
+    #[inline(always)]
+    fn parse_trimmed(s: &[u8]) -> Option<Self> {
+        let h = s.first_chunk::<{ Self::LEN }>()?;
+        let version = hex::byte(h[0], h[1]);
+        let flags = hex::byte(h[FLAGS_AT], h[FLAGS_AT + 1]);
+        let dashes = (h[2] == b'-') & (h[PARENT_ID_AT - 1] == b'-') & (h[FLAGS_AT - 1] == b'-');
+        let (t0, m0) = hex::decode_word(hex::load(h, TRACE_ID_AT));
+        let (t1, m1) = hex::decode_word(hex::load(h, TRACE_ID_AT + 8));
+        let (t2, m2) = hex::decode_word(hex::load(h, TRACE_ID_AT + 16));
+        let (t3, m3) = hex::decode_word(hex::load(h, TRACE_ID_AT + 24));
+        let (p0, m4) = hex::decode_word(hex::load(h, PARENT_ID_AT));
+        let (p1, m5) = hex::decode_word(hex::load(h, PARENT_ID_AT + 8));
+        if !(dashes & hex::all_valid(m0 & m1 & m2 & m3 & m4 & m5)) {
+            return None;
+        }
+        let (Some(version), Some(flags)) = (version, flags) else {
+            return None;
+        };
+        let rest_ok = match version {
+            0x00 => s.len() == Self::LEN,
+            0xff => false,
+            _ => s.len() == Self::LEN || s[Self::LEN] == b'-',
+        };
+        if !rest_ok {
+            return None;
+        }
+        let trace = (t0 as u128) << 96 | (t1 as u128) << 64 | (t2 as u128) << 32 | t3 as u128;
+        let parent = (p0 as u64) << 32 | p1 as u64;
+        Some(Self {
+            trace_id: TraceId::from_u128(trace)?,
+            parent_id: SpanId::from_u64(parent)?,
+            flags: TraceFlags::from_bits(flags),
+        })
+    }
+
+    /// The trace-id.
+    #[must_use]
+    pub const fn trace_id(&self) -> TraceId {
+        self.trace_id
+    }
+
+    /// The parent-id: the span-id of the caller's span.
+    #[must_use]
+    pub const fn parent_id(&self) -> SpanId {
+        self.parent_id
+    }
+
+    /// The trace-flags, with every bit that arrived.
+    #[must_use]
+    pub const fn flags(&self) -> TraceFlags {
+        self.flags
+    }
+
+    /// Whether the sampled flag is set.
+    #[must_use]
+    pub const fn is_sampled(&self) -> bool {
+        self.flags.is_sampled()
+    }
+
+    /// Whether the random flag (Level 2) is set.
+    #[must_use]
+    pub const fn is_random(&self) -> bool {
+        self.flags.is_random()
+    }
+
+    /// This traceparent with another parent-id.
+    #[must_use]
+    pub const fn with_parent_id(self, parent_id: SpanId) -> Self {
+        Self { parent_id, ..self }
+    }
+
+    /// This traceparent with other flags.
+    #[must_use]
+    pub const fn with_flags(self, flags: TraceFlags) -> Self {
+        Self { flags, ..self }
+    }
+
+    /// Encodes the header value: version `00`, lowercase hex, reserved flag bits 0.
+    ///
+    /// ```
+    /// use tracecontext::{SpanId, TraceFlags, TraceId, TraceParent};
+    ///
+    /// let tp = TraceParent::new(
+    ///     TraceId::from_u128(0x4bf92f3577b34da6a3ce929d0e0e4736).unwrap(),
+    ///     SpanId::from_u64(0x00f067aa0ba902b7).unwrap(),
+    ///     TraceFlags::from_bits(0xff),
+    /// );
+    /// assert_eq!(&*tp.encode(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03");
+    /// ```
+    #[must_use]
+    #[inline]
+    pub fn encode(&self) -> Encoded<{ Self::LEN }> {
+        let mut out = [0u8; Self::LEN];
+        let t = self.trace_id.to_u128();
+        let p = self.parent_id.to_u64();
+        out[0] = b'0';
+        out[1] = b'0';
+        out[2] = b'-';
+        for (k, word) in [
+            (t >> 96) as u32,
+            (t >> 64) as u32,
+            (t >> 32) as u32,
+            t as u32,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let at = TRACE_ID_AT + 8 * k;
+            out[at..at + 8].copy_from_slice(&hex::encode_word(word).to_le_bytes());
+        }
+        out[PARENT_ID_AT - 1] = b'-';
+        for (k, word) in [(p >> 32) as u32, p as u32].into_iter().enumerate() {
+            let at = PARENT_ID_AT + 8 * k;
+            out[at..at + 8].copy_from_slice(&hex::encode_word(word).to_le_bytes());
+        }
+        out[FLAGS_AT - 1] = b'-';
+        let [hi, lo] = hex::byte_digits(self.flags.known().bits());
+        out[FLAGS_AT] = hi;
+        out[FLAGS_AT + 1] = lo;
+        Encoded(out)
+    }
+}
+
+/// Explains why [`TraceParent::parse_trimmed`] refused `s`: the first problem in
+/// reading order. Offsets are relative to `s`.
+#[cold]
+#[inline(never)]
+fn diagnose(s: &[u8]) -> Error {
+    use ErrorKind::{ParentId, TraceFlags as Flags, TraceId as Trace, Trailing, Version};
+    // Each hex field, then the byte that must follow it.
+    let fields = [
+        (0, 2, Version),
+        (TRACE_ID_AT, 32, Trace),
+        (PARENT_ID_AT, 16, ParentId),
+    ];
+    for (at, width, kind) in fields {
+        if let Err(e) = hex_field(s, at, width, kind) {
+            return e;
+        }
+        if kind == Version && s[0] == b'f' && s[1] == b'f' {
+            return Error::new(Version, Reason::Forbidden, 0);
+        }
+        let sep = at + width;
+        match s.get(sep) {
+            Some(b'-') => {}
+            Some(&c) if hex::digit(c).is_some() => {
+                return Error::new(kind, Reason::TooLong(width as u16), sep);
+            }
+            Some(&c) => return Error::new(kind, Reason::Separator(c), sep),
+            None => return Error::new(kind, Reason::End, sep),
+        }
+    }
+    if let Err(e) = hex_field(s, FLAGS_AT, 2, Flags) {
+        return e;
+    }
+    if s[TRACE_ID_AT..PARENT_ID_AT - 1].iter().all(|&c| c == b'0') {
+        return Error::new(Trace, Reason::Zero, TRACE_ID_AT);
+    }
+    if s[PARENT_ID_AT..FLAGS_AT - 1].iter().all(|&c| c == b'0') {
+        return Error::new(ParentId, Reason::Zero, PARENT_ID_AT);
+    }
+    let end = TraceParent::LEN;
+    match s.get(end) {
+        Some(&c) if hex::digit(c).is_some() => Error::new(Flags, Reason::TooLong(2), end),
+        Some(&c) if s[0] == b'0' && s[1] == b'0' => {
+            Error::new(Trailing, Reason::AfterVersion00(c), end)
+        }
+        Some(&c) => Error::new(Trailing, Reason::Separator(c), end),
+        // Unreachable when the fast path and this function agree, which the
+        // property tests check; an error is still the safe answer.
+        None => Error::new(Trailing, Reason::End, end),
+    }
+}
+
+/// Checks that `s[at..at + width]` is lowercase hex.
+fn hex_field(s: &[u8], at: usize, width: usize, kind: ErrorKind) -> Result<(), Error> {
+    for i in at..at + width {
+        match s.get(i) {
+            None => return Err(Error::new(kind, Reason::End, s.len())),
+            Some(b'-') if i > at => {
+                return Err(Error::new(kind, Reason::TooShort(width as u16), i));
+            }
+            Some(&c) if hex::digit(c).is_none() => {
+                return Err(Error::new(kind, Reason::Invalid(c), i));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+impl fmt::Display for TraceParent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.encode().as_str())
+    }
+}
+
+impl fmt::Debug for TraceParent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TraceParent")
+            .field("trace_id", &self.trace_id)
+            .field("parent_id", &self.parent_id)
+            .field("flags", &self.flags)
+            .finish()
+    }
+}
+
+impl FromStr for TraceParent {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s.as_bytes())
+    }
+}
+
+impl TryFrom<&str> for TraceParent {
+    type Error = Error;
+    fn try_from(s: &str) -> Result<Self, Error> {
+        Self::parse(s.as_bytes())
+    }
+}
+
+impl TryFrom<&[u8]> for TraceParent {
+    type Error = Error;
+    fn try_from(s: &[u8]) -> Result<Self, Error> {
+        Self::parse(s)
+    }
+}
