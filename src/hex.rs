@@ -2,35 +2,18 @@
 //!
 //! The trace-id and parent-id fields are 32 and 16 lowercase hex digits. Instead of
 //! looking each digit up in a table, the codec treats eight ASCII bytes as one `u64`
-//! (read with `u64::from_le_bytes`, so lane `i` is character `i`) and validates and
-//! converts all eight lanes with a handful of arithmetic operations. Every lane
-//! computation is exact: no carry or borrow crosses from one byte lane into another,
-//! which the property tests check against a byte-by-byte reference.
+//! (see [`crate::swar`]) and validates and converts all eight lanes with a handful of
+//! arithmetic operations.
 
-/// `0x01` in every byte lane.
-const ONES: u64 = 0x0101_0101_0101_0101;
-/// The high bit of every byte lane.
-const HIGH: u64 = ONES * 0x80;
-/// The low seven bits of every byte lane.
-const LOW7: u64 = ONES * 0x7f;
+use crate::swar::{HIGH, ONES, in_ranges};
+
 /// The low nibble of every byte lane.
 const NIBBLE: u64 = ONES * 0x0f;
-
-/// Sets the high bit of each lane whose byte `b` satisfies `m < b < n`
-/// (bytes with the high bit set never qualify). Needs `m <= 127` and `n <= 128`.
-///
-/// With `b7 = b & 0x7f`, `127 + n - b7` stays within `0..=255` and `b7 + 127 - m`
-/// within `0..=254`, so neither the subtraction nor the addition carries across lanes.
-#[inline(always)]
-const fn between(x: u64, m: u64, n: u64) -> u64 {
-    let x7 = x & LOW7;
-    (ONES * (127 + n)).wrapping_sub(x7) & !x & (x7 + ONES * (127 - m)) & HIGH
-}
 
 /// The high bit of each lane that holds a lowercase hex digit (`0-9`, `a-f`).
 #[inline(always)]
 const fn hex_lanes(x: u64) -> u64 {
-    between(x, b'0' as u64 - 1, b'9' as u64 + 1) | between(x, b'a' as u64 - 1, b'f' as u64 + 1)
+    in_ranges(x, [(b'0', b'9'), (b'a', b'f')])
 }
 
 /// Decodes eight characters (as a little-endian word) into the big-endian value of
@@ -65,21 +48,6 @@ pub(crate) const fn encode_word(v: u32) -> u64 {
     n + ONES * b'0' as u64 + letters * (b'a' - b'0' - 10) as u64
 }
 
-/// Reads eight bytes of `s` starting at `at` as a little-endian word.
-#[inline(always)]
-pub(crate) const fn load(s: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes([
-        s[at],
-        s[at + 1],
-        s[at + 2],
-        s[at + 3],
-        s[at + 4],
-        s[at + 5],
-        s[at + 6],
-        s[at + 7],
-    ])
-}
-
 /// Whether a validity mask from [`decode_word`] (all masks ANDed together) says
 /// that every character was a lowercase hex digit.
 #[inline(always)]
@@ -95,7 +63,7 @@ pub(crate) fn decode<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
     let mut mask = HIGH;
     let mut k = 0;
     while k < N / 4 {
-        let (v, valid) = decode_word(load(s, at + 8 * k));
+        let (v, valid) = decode_word(crate::swar::load(s, at + 8 * k));
         mask &= valid;
         out[4 * k..4 * k + 4].copy_from_slice(&v.to_be_bytes());
         k += 1;

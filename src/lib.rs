@@ -77,6 +77,7 @@ mod error;
 mod flags;
 mod hex;
 mod id;
+mod swar;
 mod traceparent;
 mod tracestate;
 
@@ -96,3 +97,8 @@ pub const TRACEPARENT: &str = "traceparent";
 /// The `tracestate` header name, lowercase (rule S1). Match incoming names
 /// case-insensitively.
 pub const TRACESTATE: &str = "tracestate";
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

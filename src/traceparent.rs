@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorKind, Reason};
 use crate::flags::TraceFlags;
 use crate::hex;
 use crate::id::{SpanId, TraceId};
+use crate::swar;
 
 /// Byte offsets of the fields (rule T2).
 const TRACE_ID_AT: usize = 3;
@@ -113,12 +114,12 @@ impl TraceParent {
         let version = hex::byte(h[0], h[1]);
         let flags = hex::byte(h[FLAGS_AT], h[FLAGS_AT + 1]);
         let dashes = (h[2] == b'-') & (h[PARENT_ID_AT - 1] == b'-') & (h[FLAGS_AT - 1] == b'-');
-        let (t0, m0) = hex::decode_word(hex::load(h, TRACE_ID_AT));
-        let (t1, m1) = hex::decode_word(hex::load(h, TRACE_ID_AT + 8));
-        let (t2, m2) = hex::decode_word(hex::load(h, TRACE_ID_AT + 16));
-        let (t3, m3) = hex::decode_word(hex::load(h, TRACE_ID_AT + 24));
-        let (p0, m4) = hex::decode_word(hex::load(h, PARENT_ID_AT));
-        let (p1, m5) = hex::decode_word(hex::load(h, PARENT_ID_AT + 8));
+        let (t0, m0) = hex::decode_word(swar::load(h, TRACE_ID_AT));
+        let (t1, m1) = hex::decode_word(swar::load(h, TRACE_ID_AT + 8));
+        let (t2, m2) = hex::decode_word(swar::load(h, TRACE_ID_AT + 16));
+        let (t3, m3) = hex::decode_word(swar::load(h, TRACE_ID_AT + 24));
+        let (p0, m4) = hex::decode_word(swar::load(h, PARENT_ID_AT));
+        let (p1, m5) = hex::decode_word(swar::load(h, PARENT_ID_AT + 8));
         if !(dashes & hex::all_valid(m0 & m1 & m2 & m3 & m4 & m5)) {
             return None;
         }
@@ -246,8 +247,12 @@ fn diagnose(s: &[u8]) -> Error {
         if let Err(e) = hex_field(s, at, width, kind) {
             return e;
         }
-        if kind == Version && s[0] == b'f' && s[1] == b'f' {
+        let digits = &s[at..at + width];
+        if kind == Version && digits == b"ff" {
             return Error::new(Version, Reason::Forbidden, 0);
+        }
+        if kind != Version && digits.iter().all(|&c| c == b'0') {
+            return Error::new(kind, Reason::Zero, at);
         }
         let sep = at + width;
         match s.get(sep) {
@@ -261,12 +266,6 @@ fn diagnose(s: &[u8]) -> Error {
     }
     if let Err(e) = hex_field(s, FLAGS_AT, 2, Flags) {
         return e;
-    }
-    if s[TRACE_ID_AT..PARENT_ID_AT - 1].iter().all(|&c| c == b'0') {
-        return Error::new(Trace, Reason::Zero, TRACE_ID_AT);
-    }
-    if s[PARENT_ID_AT..FLAGS_AT - 1].iter().all(|&c| c == b'0') {
-        return Error::new(ParentId, Reason::Zero, PARENT_ID_AT);
     }
     let end = TraceParent::LEN;
     match s.get(end) {
@@ -332,5 +331,22 @@ impl TryFrom<&[u8]> for TraceParent {
     type Error = Error;
     fn try_from(s: &[u8]) -> Result<Self, Error> {
         Self::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_problem_in_reading_order_is_reported() {
+        // An all-zero trace-id (T4) comes before a bad flags digit (T2).
+        let e = TraceParent::parse(b"00-00000000000000000000000000000000-00f067aa0ba902b7-0G")
+            .unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::TraceId, 3));
+        // A zero parent-id before bytes that version 00 does not allow (T3, T4).
+        let e = TraceParent::parse(b"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01x")
+            .unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::ParentId, 36));
     }
 }

@@ -49,6 +49,19 @@ fn class(c: u8) -> u8 {
     CLASS[c as usize]
 }
 
+/// The index of the first byte at or after `i` outside the class `bit`.
+///
+/// A byte loop on purpose: its exit branch is predicted, so the processor runs ahead
+/// into the next member, where a word-at-a-time search would make every member
+/// boundary wait on the previous word's arithmetic (measured slower here).
+#[inline(always)]
+fn end_of_run(b: &[u8], mut i: usize, bit: u8) -> usize {
+    while i < b.len() && class(b[i]) & bit != 0 {
+        i += 1;
+    }
+    i
+}
+
 /// How strictly a tracestate is read (rule S6).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Validation {
@@ -65,10 +78,10 @@ pub enum Validation {
 type Fault = (ErrorKind, Reason, usize);
 
 /// Reads one member starting at `start` (not whitespace, not a comma). On success
-/// returns `(key_end, value_start, value_end, next)` where `next` is the index of the
-/// terminating comma or the end of the field.
+/// returns `(key_end, value_end, next)`: the value starts after the `=` at `key_end`,
+/// and `next` is the index of the terminating comma or the end of the field.
 #[inline(always)]
-fn scan_member(b: &[u8], start: usize) -> Result<(usize, usize, usize, usize), Fault> {
+fn scan_member(b: &[u8], start: usize) -> Result<(usize, usize, usize), Fault> {
     let n = b.len();
     let first = b[start];
     if class(first) & KEY_FIRST == 0 {
@@ -79,10 +92,7 @@ fn scan_member(b: &[u8], start: usize) -> Result<(usize, usize, usize, usize), F
         };
         return Err((ErrorKind::Key, reason, start));
     }
-    let mut i = start + 1;
-    while i < n && class(b[i]) & KEY_REST != 0 {
-        i += 1;
-    }
+    let mut i = end_of_run(b, start + 1, KEY_REST);
     let key_end = i;
     if key_end - start > MAX_KEY_LEN {
         return Err((
@@ -94,11 +104,8 @@ fn scan_member(b: &[u8], start: usize) -> Result<(usize, usize, usize, usize), F
     if i == n || b[i] != b'=' {
         return Err(key_stop(b, i));
     }
-    i += 1;
-    let value_start = i;
-    while i < n && class(b[i]) & VALUE != 0 {
-        i += 1;
-    }
+    let value_start = i + 1;
+    i = end_of_run(b, value_start, VALUE);
     let stop = i;
     let mut value_end = i;
     while value_end > value_start && b[value_end - 1] == b' ' {
@@ -120,7 +127,7 @@ fn scan_member(b: &[u8], start: usize) -> Result<(usize, usize, usize, usize), F
             value_start + MAX_VALUE_LEN,
         ));
     }
-    Ok((key_end, value_start, value_end, i))
+    Ok((key_end, value_end, i))
 }
 
 /// Explains a key that stopped at `i` without an `=`.
@@ -137,13 +144,44 @@ fn key_stop(b: &[u8], i: usize) -> Fault {
     }
 }
 
-/// A member found by [`next_member`]: key, value and the member's offset.
-type Found<'a> = (&'a [u8], &'a [u8], usize);
+/// One valid member: `key=value` as it stands in the input, and the key's length.
+#[derive(Clone, Copy)]
+struct Raw<'a> {
+    /// The field the member stands in, and where: `field[start..eq]` is the key,
+    /// `field[eq + 1..end]` the value.
+    field: &'a [u8],
+    start: usize,
+    eq: usize,
+    end: usize,
+}
+
+impl<'a> Raw<'a> {
+    fn member(self) -> &'a [u8] {
+        &self.field[self.start..self.end]
+    }
+
+    fn key(self) -> &'a [u8] {
+        &self.field[self.start..self.eq]
+    }
+
+    fn value(self) -> &'a [u8] {
+        &self.field[self.eq + 1..self.end]
+    }
+
+    /// Whether `next` follows this member in the same field with only a comma
+    /// between them, so that both can be copied as one run of bytes.
+    fn adjoins(self, next: Raw<'_>) -> bool {
+        core::ptr::eq(self.field, next.field) && next.start == self.end + 1
+    }
+}
+
+/// A member found by [`next_member`], and its offset in the field.
+type Found<'a> = (Raw<'a>, usize);
 
 /// The next member of one field at or after `*pos`, skipping whitespace and empty
 /// members (rule S3). After a fault, `*pos` moves past the bad member's comma so a
 /// lenient reader can go on.
-#[inline]
+#[inline(always)]
 fn next_member<'a>(b: &'a [u8], pos: &mut usize) -> Option<Result<Found<'a>, Fault>> {
     let n = b.len();
     let mut i = *pos;
@@ -162,9 +200,15 @@ fn next_member<'a>(b: &'a [u8], pos: &mut usize) -> Option<Result<Found<'a>, Fau
     }
     let start = i;
     match scan_member(b, start) {
-        Ok((key_end, value_start, value_end, next)) => {
+        Ok((key_end, value_end, next)) => {
             *pos = next;
-            Some(Ok((&b[start..key_end], &b[value_start..value_end], start)))
+            let raw = Raw {
+                field: b,
+                start,
+                eq: key_end,
+                end: value_end,
+            };
+            Some(Ok((raw, start)))
         }
         Err(fault) => {
             let mut j = fault.2;
@@ -213,9 +257,11 @@ impl<'a, I: Iterator<Item = &'a [u8]>> Scan<'a, I> {
 }
 
 impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for Scan<'a, I> {
-    type Item = Result<(&'a [u8], &'a [u8]), Error>;
+    type Item = Result<Raw<'a>, Error>;
 
-    #[inline]
+    // Inlined so the member travels in registers: returned through memory and read
+    // back at once, it costs a store-forwarding stall on every member.
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
             let Some(step) = next_member(self.field, &mut self.pos) else {
@@ -232,10 +278,10 @@ impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for Scan<'a, I> {
             };
             self.seen += 1;
             match (step, self.validation) {
-                (Ok((key, value, start)), validation) => {
+                (Ok((raw, start)), validation) => {
                     if self.valid < MAX_MEMBERS {
                         self.valid += 1;
-                        return Some(Ok((key, value)));
+                        return Some(Ok(raw));
                     }
                     self.done = true;
                     if validation == Validation::Strict {
@@ -471,7 +517,7 @@ impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for Members<'a, I> {
             .by_ref()
             .flatten()
             .next()
-            .map(|(k, v)| (text(k), text(v)))
+            .map(|raw| (text(raw.key()), text(raw.value())))
     }
 }
 
@@ -677,48 +723,78 @@ impl<const CAP: usize> TraceState<CAP> {
     fn build<'a, I: Iterator<Item = &'a [u8]> + Clone>(scan: Scan<'a, I>) -> Result<Self, Error> {
         let mut state = Self::new();
         let mut overflow = false;
+        // Members that stand one after another in the input, separated by single
+        // commas, are copied as one run: a header without whitespace is one copy.
+        // The run: its first and last members, and where the first goes in `buf`.
+        let mut run: Option<(Raw<'a>, Raw<'a>, usize)> = None;
         for member in scan.clone() {
-            let (key, value) = member?;
-            overflow = overflow || !state.push_back(key, value);
+            let raw = member?;
+            if overflow {
+                continue; // still validate the rest
+            }
+            let Some(at) = state.reserve(raw) else {
+                overflow = true;
+                continue;
+            };
+            run = match run {
+                Some((first, last, to)) if last.adjoins(raw) => Some((first, raw, to)),
+                Some((first, last, to)) => {
+                    state.copy(first.field, first.start..last.end, to);
+                    Some((raw, raw, at))
+                }
+                None => Some((raw, raw, at)),
+            };
+        }
+        if let Some((first, last, to)) = run {
+            state.copy(first.field, first.start..last.end, to);
         }
         if overflow {
-            // Second pass over the (now known valid) list: plan the cut, then copy.
-            let mut lens = [0u16; MAX_MEMBERS];
-            let mut n = 0;
-            for (key, value) in scan.clone().flatten() {
-                lens[n] = (key.len() + 1 + value.len()) as u16;
-                n += 1;
-            }
-            let mut keep = [true; MAX_MEMBERS];
-            plan_cut(&lens[..n], &mut keep[..n], CAP, None);
-            state.clear();
-            for ((key, value), keep) in scan.flatten().zip(keep) {
-                if keep {
-                    state.push_back(key, value);
-                }
-            }
+            state.cut_while_building(scan);
         }
         state.unique = state.count <= 1;
         Ok(state)
     }
 
-    /// Appends a member (already validated) if it fits; returns whether it did.
-    fn push_back(&mut self, key: &[u8], value: &[u8]) -> bool {
+    /// Rebuilds from a valid list that does not fit, keeping the members that the
+    /// S9 rule keeps.
+    #[cold]
+    #[inline(never)]
+    fn cut_while_building<'a, I: Iterator<Item = &'a [u8]>>(&mut self, scan: Scan<'a, I>)
+    where
+        Scan<'a, I>: Clone,
+    {
+        let mut lens = [0u16; MAX_MEMBERS];
+        let mut n = 0;
+        for raw in scan.clone().flatten() {
+            lens[n] = raw.member().len() as u16;
+            n += 1;
+        }
+        let mut keep = [true; MAX_MEMBERS];
+        plan_cut(&lens[..n], &mut keep[..n], CAP, None);
+        self.clear();
+        for (raw, _) in scan.flatten().zip(keep).filter(|(_, keep)| *keep) {
+            if let Some(at) = self.reserve(raw) {
+                self.copy(raw.field, raw.start..raw.end, at);
+            }
+        }
+    }
+
+    /// Makes room for a member (already validated) at the end: writes its comma and
+    /// index entry and returns where its bytes go, or `None` when it does not fit.
+    /// The caller copies the bytes.
+    fn reserve(&mut self, raw: Raw<'_>) -> Option<usize> {
         let count = usize::from(self.count);
         let len = usize::from(self.len);
         let sep = usize::from(count > 0);
         let start = len + sep;
-        let end = start + key.len() + 1 + value.len();
+        let end = start + (raw.end - raw.start);
         if count == MAX_MEMBERS || end > CAP {
-            return false;
+            return None;
         }
         if sep == 1 {
             self.buf[len] = b',';
         }
-        let eq = start + key.len();
-        self.buf[start..eq].copy_from_slice(key);
-        self.buf[eq] = b'=';
-        self.buf[eq + 1..end].copy_from_slice(value);
+        let eq = start + (raw.eq - raw.start);
         self.spans[count] = Span {
             start: start as u16,
             eq: eq as u16,
@@ -726,7 +802,13 @@ impl<const CAP: usize> TraceState<CAP> {
         };
         self.count += 1;
         self.len = end as u16;
-        true
+        Some(start)
+    }
+
+    /// Copies `from[range]` into the buffer at `to`.
+    fn copy(&mut self, from: &[u8], range: core::ops::Range<usize>, to: usize) {
+        let bytes = &from[range];
+        self.buf[to..to + bytes.len()].copy_from_slice(bytes);
     }
 
     /// The number of members.
@@ -788,6 +870,18 @@ impl<const CAP: usize> TraceState<CAP> {
         (0..self.len()).find(|&i| self.key_at(i) == key)
     }
 
+    /// A cheap hash of a (non-empty) key into `0..256`, from its length and a few of
+    /// its bytes; equal keys always collide, different keys rarely.
+    fn fingerprint(key: &[u8]) -> usize {
+        let n = key.len();
+        let mix = n as u64
+            | u64::from(key[0]) << 16
+            | u64::from(key[n / 2]) << 24
+            | u64::from(key[n - 1]) << 32
+            | u64::from(key[n.saturating_sub(2)]) << 40;
+        (mix.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize
+    }
+
     /// The value of the left-most member with this key (rule S7).
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -841,12 +935,17 @@ impl<const CAP: usize> TraceState<CAP> {
         if self.unique {
             return;
         }
-        let mut i = 1;
+        // Compare keys only when their fingerprints met before: linear in practice.
+        let mut seen = [0u64; 4];
+        let mut i = 0;
         while i < self.len() {
             let key = self.key_at(i);
-            if (0..i).any(|j| self.key_at(j) == key) {
+            let h = Self::fingerprint(key);
+            let bit = 1u64 << (h % 64);
+            if seen[h / 64] & bit != 0 && (0..i).any(|j| self.key_at(j) == key) {
                 self.remove_at(i);
             } else {
+                seen[h / 64] |= bit;
                 i += 1;
             }
         }
