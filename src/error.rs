@@ -104,7 +104,7 @@ pub(crate) enum Reason {
 /// assert_eq!(err.offset(), 54);
 /// assert_eq!(
 ///     err.to_string(),
-///     "traceparent: invalid hex digit 'G' (hex must be lowercase) in trace-flags at byte 54",
+///     "traceparent: invalid hex digit 'G' in trace-flags at byte 54",
 /// );
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -208,7 +208,7 @@ impl fmt::Display for Error {
         match self.reason {
             Reason::Invalid(c) if hex_field => {
                 write!(f, "invalid hex digit {}", Quoted(c))?;
-                if c.is_ascii_uppercase() {
+                if matches!(c, b'A'..=b'F') {
                     f.write_str(" (hex must be lowercase)")?;
                 }
             }

@@ -1,0 +1,323 @@
+//! Parsing, encoding and both tracestate forms never touch the heap: a counting
+//! global allocator proves it, call by call.
+//!
+//! The counter is per thread (libtest runs tests on several threads), and a check
+//! that a real `Vec` is counted keeps the test able to fail.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::hint::black_box;
+
+use tracecontext::{
+    Error, ErrorKind, SpanId, TraceFlags, TraceId, TraceParent, TraceState, TraceStateView,
+    Validation,
+};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn bump() {
+    // `try_with` so that allocations during thread teardown do not panic.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        bump();
+        // SAFETY: forwarded from the caller, who upholds `GlobalAlloc::alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        bump();
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        bump();
+        // SAFETY: `ptr` came from this allocator, that is from `System`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from this allocator, that is from `System`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The number of allocations `f` makes on this thread.
+fn allocations<R>(f: impl FnOnce() -> R) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    black_box(f());
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[track_caller]
+fn assert_no_alloc<R>(what: &str, f: impl FnOnce() -> R) {
+    let n = allocations(f);
+    assert_eq!(n, 0, "{what}: {n} allocation(s)");
+}
+
+/// A fixed stack buffer that `core::fmt` can write into.
+struct StackBuf<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackBuf<N> {
+    fn new() -> Self {
+        Self {
+            buf: [0; N],
+            len: 0,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap()
+    }
+}
+
+impl<const N: usize> std::fmt::Write for StackBuf<N> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let dst = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+const TP: &[u8] = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const TS: &[u8] = b"rojo=00f067aa0ba902b7, congo=t61rcWkgMzE,,  a=1 ,b=2\t";
+
+#[test]
+fn the_counter_counts() {
+    let n = allocations(|| vec![1u8; 16]);
+    assert_eq!(n, 1);
+    let n = allocations(|| String::from("x") + "y");
+    assert!(n >= 1);
+    let n = allocations(|| black_box(1) + 1);
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn traceparent_parse_and_encode() {
+    assert_no_alloc("parse valid", || TraceParent::parse(black_box(TP)).unwrap());
+    assert_no_alloc("parse with whitespace", || {
+        TraceParent::parse(black_box(
+            b" \t00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\t",
+        ))
+        .unwrap()
+    });
+    assert_no_alloc("parse future version", || {
+        TraceParent::parse(black_box(
+            b"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future-holds",
+        ))
+        .unwrap()
+    });
+    let invalid: &[&[u8]] = &[
+        b"",
+        b"00",
+        b"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        b"00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+        b"00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        b"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+        b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-",
+        b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g",
+        b"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01.x",
+        b"\xff\xfe-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    ];
+    for input in invalid {
+        assert_no_alloc("parse invalid", || {
+            TraceParent::parse(black_box(input)).unwrap_err()
+        });
+    }
+    let tp = TraceParent::parse(TP).unwrap();
+    assert_no_alloc("encode", || black_box(tp).encode());
+    assert_no_alloc("with_parent_id", || {
+        black_box(tp).with_parent_id(SpanId::from_u64(7).unwrap())
+    });
+    let mut buf = StackBuf::<64>::new();
+    assert_no_alloc("Display", || write!(buf, "{tp}").unwrap());
+    assert_eq!(buf.as_str().as_bytes(), TP);
+    let mut buf = StackBuf::<256>::new();
+    assert_no_alloc("Debug", || write!(buf, "{tp:?}").unwrap());
+}
+
+#[test]
+fn ids_and_flags() {
+    assert_no_alloc("TraceId::parse", || {
+        TraceId::parse(black_box(b"4bf92f3577b34da6a3ce929d0e0e4736")).unwrap()
+    });
+    assert_no_alloc("TraceId::parse invalid", || {
+        TraceId::parse(black_box(b"4bf92f3577b34da6a3ce929d0e0e473")).unwrap_err()
+    });
+    assert_no_alloc("SpanId::parse", || {
+        SpanId::parse(black_box(b"00f067aa0ba902b7")).unwrap()
+    });
+    assert_no_alloc("SpanId::parse invalid", || {
+        SpanId::parse(black_box(b"0000000000000000")).unwrap_err()
+    });
+    let t = TraceId::from_u128(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736).unwrap();
+    let s = SpanId::from_u64(0x00f0_67aa_0ba9_02b7).unwrap();
+    assert_no_alloc("TraceId::encode", || black_box(t).encode());
+    assert_no_alloc("SpanId::encode", || black_box(s).encode());
+    let mut buf = StackBuf::<64>::new();
+    assert_no_alloc("id Display", || write!(buf, "{t}-{s}").unwrap());
+    assert_eq!(
+        buf.as_str(),
+        "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7"
+    );
+    let mut buf = StackBuf::<64>::new();
+    let flags = TraceFlags::from_bits(0x83);
+    assert_no_alloc("flags", || {
+        write!(buf, "{flags:?} {flags:02x}").unwrap();
+        black_box(flags.known() | TraceFlags::RANDOM)
+    });
+}
+
+#[test]
+fn tracestate_view() {
+    let view = TraceStateView::parse(TS).unwrap();
+    assert_no_alloc("view parse", || {
+        TraceStateView::parse(black_box(TS)).unwrap()
+    });
+    assert_no_alloc("view parse invalid", || {
+        TraceStateView::parse(black_box(b"a=1,B=2")).unwrap_err()
+    });
+    let fields: [&[u8]; 3] = [b"a=1", b" ", b"rojo=x,congo=y"];
+    assert_no_alloc("view parse_fields", || {
+        let v = TraceStateView::parse_fields(black_box(fields)).unwrap();
+        assert_eq!(v.len(), 3);
+        assert_eq!(v.get("congo"), Some("y"));
+        v.iter().count()
+    });
+    assert_no_alloc("view parse_fields slice", || {
+        let v = TraceStateView::parse_fields(black_box(&fields[..]).iter().copied()).unwrap();
+        v.len()
+    });
+    assert_no_alloc("view lenient", || {
+        TraceStateView::parse_fields_with([black_box(&b"a=1,Bad=2"[..])], Validation::Lenient)
+            .unwrap()
+            .len()
+    });
+    assert_no_alloc("view iter", || {
+        let mut total = 0;
+        for (k, v) in &view {
+            total += k.len() + v.len();
+        }
+        total
+    });
+    assert_no_alloc("view get", || {
+        assert_eq!(view.get("a"), Some("1"));
+        assert_eq!(view.get("zzz"), None);
+    });
+    let mut buf = StackBuf::<128>::new();
+    assert_no_alloc("view Display", || write!(buf, "{view}").unwrap());
+    assert_eq!(
+        buf.as_str(),
+        "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,a=1,b=2"
+    );
+}
+
+#[test]
+fn tracestate_owned() {
+    let long = [b'x'; 200];
+    let long = std::str::from_utf8(&long).unwrap();
+    let mut big = String::new();
+    for i in 0..32 {
+        big.push_str(&format!("k{i}={long},"));
+    }
+    let mut state = TraceState::<512>::parse(TS).unwrap();
+    assert_no_alloc("owned parse", || {
+        TraceState::<512>::parse(black_box(TS)).unwrap()
+    });
+    assert_no_alloc("owned parse with S9 cut", || {
+        TraceState::<512>::parse(black_box(big.as_bytes())).unwrap()
+    });
+    assert_no_alloc("owned parse invalid", || {
+        TraceState::<512>::parse(black_box(b"a=1,b=")).unwrap_err()
+    });
+    assert_no_alloc("owned parse_fields", || {
+        TraceState::<64>::parse_fields([&b"a=1"[..], b"b=2"]).unwrap()
+    });
+    assert_no_alloc("insert update", || state.insert("congo", "new").unwrap());
+    assert_no_alloc("insert new", || state.insert("ours", "s1").unwrap());
+    assert_no_alloc("insert invalid", || state.insert("Bad", "x").unwrap_err());
+    assert_no_alloc("insert evicting", || {
+        for i in 0..4 {
+            let key = ["l0", "l1", "l2", "l3"][i];
+            state.insert(key, long).unwrap();
+        }
+    });
+    assert!(state.encoded_len() <= 512);
+    let mut small = TraceState::<64>::new();
+    assert_no_alloc("insert too big", || small.insert("k", long).unwrap_err());
+    assert_no_alloc("remove", || {
+        assert!(state.remove("ours"));
+        assert!(!state.remove("ours"));
+    });
+    assert_no_alloc("get", || state.get("congo").map(str::len));
+    assert_no_alloc("iter", || state.iter().count());
+    assert_no_alloc("as_str", || state.as_str().len());
+    let mut out = [0u8; 512];
+    assert_no_alloc("encode_into", || state.encode_into(&mut out).unwrap());
+    let mut tiny = [0u8; 4];
+    assert_no_alloc("encode_into too short", || {
+        state.encode_into(&mut tiny).unwrap_err()
+    });
+    assert_no_alloc("truncate", || state.truncate(20));
+    assert!(state.encoded_len() <= 20);
+    let view = TraceStateView::parse(TS).unwrap();
+    assert_no_alloc("from view", || TraceState::<512>::from(&view));
+    let mut dup = TraceState::<512>::parse(b"a=1,b=2,a=3").unwrap();
+    assert_no_alloc("first mutation drops duplicates", || {
+        dup.insert("c", "3").unwrap()
+    });
+    assert_eq!(dup.as_str(), "c=3,a=1,b=2");
+    let mut buf = StackBuf::<512>::new();
+    assert_no_alloc("owned Display and Debug", || {
+        write!(buf, "{state} {state:?}").unwrap()
+    });
+}
+
+#[test]
+fn error_display_into_a_stack_buffer() {
+    let errors: Vec<Error> = vec![
+        TraceParent::parse(b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0G").unwrap_err(),
+        TraceParent::parse(b"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap_err(),
+        TraceParent::parse(b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x")
+            .unwrap_err(),
+        TraceParent::parse(b"\xff").unwrap_err(),
+        TraceStateView::parse(b"a=1,foo=bar=baz").unwrap_err(),
+        TraceStateView::parse(b"a").unwrap_err(),
+        TraceState::<8>::new()
+            .insert("key", "value-too-long")
+            .unwrap_err(),
+    ];
+    for e in &errors {
+        let mut buf = StackBuf::<256>::new();
+        assert_no_alloc("error Display", || write!(buf, "{e}").unwrap());
+        assert!(buf.as_str().starts_with(e.kind().header()));
+        let mut buf = StackBuf::<256>::new();
+        assert_no_alloc("error Debug", || write!(buf, "{e:?}").unwrap());
+        assert_no_alloc("error accessors", || {
+            (e.kind(), e.offset(), e.member(), e.kind() == ErrorKind::Key)
+        });
+    }
+    let mut buf = StackBuf::<256>::new();
+    write!(buf, "{}", errors[0]).unwrap();
+    assert_eq!(
+        buf.as_str(),
+        "traceparent: invalid hex digit 'G' in trace-flags at byte 54"
+    );
+}
