@@ -56,6 +56,22 @@ fn class(c: u8) -> u8 {
 /// boundary wait on the previous word's arithmetic (measured slower here).
 #[inline(always)]
 fn end_of_run(b: &[u8], mut i: usize, bit: u8) -> usize {
+    // Four bytes per bounds check.
+    while let Some(&[c0, c1, c2, c3]) = b.get(i..).and_then(|r| r.first_chunk::<4>()) {
+        if class(c0) & bit == 0 {
+            return i;
+        }
+        if class(c1) & bit == 0 {
+            return i + 1;
+        }
+        if class(c2) & bit == 0 {
+            return i + 2;
+        }
+        if class(c3) & bit == 0 {
+            return i + 3;
+        }
+        i += 4;
+    }
     while i < b.len() && class(b[i]) & bit != 0 {
         i += 1;
     }
@@ -581,28 +597,28 @@ fn check_value(value: &[u8]) -> Result<(), Error> {
 /// `keep[i]` is cleared for each dropped member. `protect` names a member never
 /// dropped (one just inserted), if any.
 fn plan_cut(lens: &[u16], keep: &mut [bool], limit: usize, protect: Option<usize>) {
-    let encoded = |keep: &[bool]| {
-        let (sum, count) = lens
-            .iter()
-            .zip(keep)
-            .filter(|(_, k)| **k)
-            .fold((0usize, 0usize), |(s, c), (l, _)| {
-                (s + usize::from(*l), c + 1)
-            });
-        sum + count.saturating_sub(1)
-    };
-    let mut total = encoded(keep);
-    let droppable = |i: usize, keep: &[bool]| keep[i] && Some(i) != protect;
-    while total > limit {
-        let long = (0..lens.len())
-            .rev()
-            .find(|&i| droppable(i, keep) && usize::from(lens[i]) > LONG_MEMBER);
-        let Some(victim) = long.or_else(|| (0..lens.len()).rev().find(|&i| droppable(i, keep)))
-        else {
-            break;
-        };
-        keep[victim] = false;
-        total = encoded(keep);
+    let mut count = keep.iter().filter(|k| **k).count();
+    let sum: usize = lens
+        .iter()
+        .zip(&*keep)
+        .filter(|(_, k)| **k)
+        .map(|(l, _)| usize::from(*l))
+        .sum();
+    let mut total = sum + count.saturating_sub(1);
+    // Two sweeps from the right: long members first, then any. Each drop takes the
+    // member's bytes and, unless it was the last one, one comma.
+    for long_only in [true, false] {
+        for i in (0..lens.len()).rev() {
+            if total <= limit {
+                return;
+            }
+            let len = usize::from(lens[i]);
+            if keep[i] && Some(i) != protect && (!long_only || len > LONG_MEMBER) {
+                keep[i] = false;
+                total -= len + usize::from(count > 1);
+                count -= 1;
+            }
+        }
     }
 }
 
