@@ -453,6 +453,7 @@ impl<'a, I: Iterator<Item = &'a [u8]> + Clone> TraceStateView<'a, I> {
     pub fn iter(&self) -> Members<'a, I> {
         Members {
             scan: Scan::new(self.fields.clone(), self.validation),
+            field: None,
         }
     }
 }
@@ -521,6 +522,10 @@ impl<'a, I: Iterator<Item = &'a [u8]> + Clone> core::hash::Hash for TraceStateVi
 #[derive(Clone)]
 pub struct Members<'a, I> {
     scan: Scan<'a, I>,
+    /// The field the last member came from, as text when it is UTF-8 as a whole
+    /// (always so for a strictly validated view): one UTF-8 check a field, not two a
+    /// member.
+    field: Option<(&'a [u8], Option<&'a str>)>,
 }
 
 impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for Members<'a, I> {
@@ -529,11 +534,20 @@ impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for Members<'a, I> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         // The view was validated, so a strict scan yields no errors here.
-        self.scan
-            .by_ref()
-            .flatten()
-            .next()
-            .map(|raw| (text(raw.key()), text(raw.value())))
+        let raw = self.scan.by_ref().flatten().next()?;
+        let field_text = match self.field {
+            Some((field, field_text)) if core::ptr::eq(field, raw.field) => field_text,
+            _ => {
+                let field_text = core::str::from_utf8(raw.field).ok();
+                self.field = Some((raw.field, field_text));
+                field_text
+            }
+        };
+        let member =
+            field_text.and_then(|t| Some((t.get(raw.start..raw.eq)?, t.get(raw.eq + 1..raw.end)?)));
+        // A lenient view's field may hold bytes that are not UTF-8 outside its
+        // valid members: then check the member alone.
+        Some(member.unwrap_or_else(|| (text(raw.key()), text(raw.value()))))
     }
 }
 
@@ -910,7 +924,7 @@ impl<const CAP: usize> TraceState<CAP> {
     /// The members, in order, as `(key, value)`.
     pub fn iter(&self) -> Iter<'_> {
         Iter {
-            buf: &self.buf,
+            text: self.as_str(),
             spans: self.spans[..self.len()].iter(),
         }
     }
@@ -951,17 +965,22 @@ impl<const CAP: usize> TraceState<CAP> {
         if self.unique {
             return;
         }
-        // Compare keys only when their fingerprints met before: linear in practice.
+        // Compare whole keys only with earlier keys of the same fingerprint: linear
+        // in practice, whatever the keys look like.
         let mut seen = [0u64; 4];
+        let mut prints = [0u8; MAX_MEMBERS];
         let mut i = 0;
         while i < self.len() {
             let key = self.key_at(i);
             let h = Self::fingerprint(key);
             let bit = 1u64 << (h % 64);
-            if seen[h / 64] & bit != 0 && (0..i).any(|j| self.key_at(j) == key) {
+            let met = seen[h / 64] & bit != 0
+                && (0..i).any(|j| prints[j] == h as u8 && self.key_at(j) == key);
+            if met {
                 self.remove_at(i);
             } else {
                 seen[h / 64] |= bit;
+                prints[i] = h as u8;
                 i += 1;
             }
         }
@@ -1178,7 +1197,8 @@ impl<'s, const CAP: usize> IntoIterator for &'s TraceState<CAP> {
 /// The members of a [`TraceState`], in order.
 #[derive(Clone)]
 pub struct Iter<'s> {
-    buf: &'s [u8],
+    /// The whole encoded state, checked as UTF-8 once.
+    text: &'s str,
     spans: core::slice::Iter<'s, Span>,
 }
 
@@ -1187,9 +1207,12 @@ impl<'s> Iterator for Iter<'s> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let s = self.spans.next()?;
-        let key = &self.buf[usize::from(s.start)..usize::from(s.eq)];
-        let value = &self.buf[usize::from(s.eq) + 1..usize::from(s.end)];
-        Some((text(key), text(value)))
+        let (start, eq, end) = (usize::from(s.start), usize::from(s.eq), usize::from(s.end));
+        // The buffer is ASCII, so every span lies on character boundaries.
+        Some((
+            self.text.get(start..eq).unwrap_or_default(),
+            self.text.get(eq + 1..end).unwrap_or_default(),
+        ))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -1,0 +1,380 @@
+//! The hand-made seed corpus: valid headers, the edge cases of SPEC.md (rules and
+//! the conformance harness paragraph), and invalid ones. `replay --write-seeds`
+//! writes them to `corpus/<target>/seed-<name>`.
+
+use crate::ops::{Header, Op, OpsInput, Text};
+
+/// A seed: its name and its bytes.
+pub type Seed = (&'static str, Vec<u8>);
+
+const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const PARENT: &str = "00f067aa0ba902b7";
+
+fn tp(version: &str, trace: &str, parent: &str, flags: &str) -> Vec<u8> {
+    format!("{version}-{trace}-{parent}-{flags}").into_bytes()
+}
+
+fn with(mut a: Vec<u8>, b: &[u8]) -> Vec<u8> {
+    a.extend_from_slice(b);
+    a
+}
+
+/// Seeds for the `traceparent` target.
+pub fn traceparent() -> Vec<Seed> {
+    let valid = tp("00", TRACE, PARENT, "01");
+    let mut upper_late = valid.clone();
+    upper_late[50] = b'B';
+    vec![
+        ("valid-sampled", valid.clone()),
+        ("valid-not-sampled", tp("00", TRACE, PARENT, "00")),
+        ("valid-random-flag-02", tp("00", TRACE, PARENT, "02")),
+        ("valid-reserved-flags-ff", tp("00", TRACE, PARENT, "ff")),
+        (
+            "valid-ows-around",
+            with(with(b" \t".to_vec(), &valid), b"\t "),
+        ),
+        (
+            "valid-min-ids",
+            tp("00", &format!("{:032x}", 1), &format!("{:016x}", 1), "01"),
+        ),
+        (
+            "valid-max-ids",
+            tp("00", &"f".repeat(32), &"f".repeat(16), "03"),
+        ),
+        ("future-version-cc", tp("cc", TRACE, PARENT, "01")),
+        (
+            "future-version-cc-extra",
+            with(
+                tp("cc", TRACE, PARENT, "01"),
+                b"-what-the-future-will-be-like",
+            ),
+        ),
+        (
+            "future-version-fe-dash-only",
+            with(tp("fe", TRACE, PARENT, "09"), b"-"),
+        ),
+        (
+            "invalid-future-version-dot-extra",
+            with(tp("cc", TRACE, PARENT, "01"), b".extra"),
+        ),
+        ("invalid-version-ff", tp("ff", TRACE, PARENT, "01")),
+        ("invalid-version-00-dash-extra", with(valid.clone(), b"-x")),
+        (
+            "invalid-version-00-dot-extra",
+            with(valid.clone(), b".extra"),
+        ),
+        ("invalid-version-000", tp("000", TRACE, PARENT, "01")),
+        ("invalid-version-0", tp("0", TRACE, PARENT, "01")),
+        ("invalid-version-uppercase", tp("0A", TRACE, PARENT, "01")),
+        (
+            "invalid-trace-id-33",
+            tp("00", &format!("{TRACE}0"), PARENT, "01"),
+        ),
+        ("invalid-trace-id-31", tp("00", &TRACE[1..], PARENT, "01")),
+        (
+            "invalid-trace-id-zero",
+            tp("00", &"0".repeat(32), PARENT, "01"),
+        ),
+        (
+            "invalid-trace-id-uppercase",
+            tp("00", &TRACE.to_uppercase(), PARENT, "01"),
+        ),
+        (
+            "invalid-parent-id-17",
+            tp("00", TRACE, &format!("{PARENT}0"), "01"),
+        ),
+        ("invalid-parent-id-15", tp("00", TRACE, &PARENT[1..], "01")),
+        (
+            "invalid-parent-id-zero",
+            tp("00", TRACE, &"0".repeat(16), "01"),
+        ),
+        ("invalid-parent-id-uppercase-late", upper_late),
+        ("invalid-flags-001", tp("00", TRACE, PARENT, "001")),
+        ("invalid-flags-1", tp("00", TRACE, PARENT, "1")),
+        ("invalid-flags-uppercase", tp("00", TRACE, PARENT, "0A")),
+        ("invalid-truncated-54", valid[..54].to_vec()),
+        ("invalid-empty", Vec::new()),
+        (
+            "invalid-underscores",
+            valid
+                .iter()
+                .map(|&c| if c == b'-' { b'_' } else { c })
+                .collect(),
+        ),
+        ("invalid-non-utf8", with(valid[..53].to_vec(), b"\xff\xfe")),
+        (
+            "invalid-newline-inside",
+            with(with(valid[..20].to_vec(), b"\n"), &valid[21..]),
+        ),
+    ]
+}
+
+fn members(n: usize, value_len: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("k{i:02}={}", "v".repeat(value_len)))
+        .collect()
+}
+
+/// Seeds for the `tracestate` target (a `\n` separates header fields).
+pub fn tracestate() -> Vec<Seed> {
+    let s = |t: &str| t.as_bytes().to_vec();
+    let fields = |m: Vec<String>, per: usize| -> Vec<u8> {
+        let lines: Vec<String> = m.chunks(per).map(|c| c.join(",")).collect();
+        lines.join("\n").into_bytes()
+    };
+    vec![
+        ("valid-two", s("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE")),
+        (
+            "valid-ows-and-empty-members",
+            s(" rojo=00f067aa0ba902b7 ,\t, ,congo=t61rcWkgMzE\t"),
+        ),
+        (
+            "valid-two-fields",
+            s("rojo=00f067aa0ba902b7\ncongo=t61rcWkgMzE"),
+        ),
+        ("valid-empty", Vec::new()),
+        ("valid-only-commas", s(", ,\t,,")),
+        ("valid-32-over-4-fields", fields(members(32, 3), 8)),
+        ("valid-32-members-510-bytes", s(&members(32, 11).join(","))),
+        ("invalid-33-over-4-fields", fields(members(33, 3), 9)),
+        ("valid-key-256", s(&format!("{}=1", "k".repeat(256)))),
+        ("invalid-key-257", s(&format!("{}=1", "k".repeat(257)))),
+        ("valid-value-256", s(&format!("k={}", "v".repeat(256)))),
+        ("invalid-value-257", s(&format!("k={}", "v".repeat(257)))),
+        (
+            "valid-over-512-bytes",
+            s(&format!(
+                "a=1,b={},c=3,d={},e=5,f={}",
+                "x".repeat(200),
+                "y".repeat(250),
+                "z".repeat(120)
+            )),
+        ),
+        (
+            "valid-multi-tenant",
+            s("foo@=1,foo@@bar=1,foo@bar@baz=1,t0/x*y-z_@v=ok"),
+        ),
+        ("valid-value-leading-space", s("a=  b,c=d  ,e=f\t")),
+        (
+            "valid-value-all-printable",
+            s("k=!\"#$%&'()*+-./:;<>?@[\\]^_`{|}~"),
+        ),
+        ("valid-duplicates", s("a=1,b=2,a=3")),
+        ("invalid-key-space-before-equals", s("foo =1")),
+        ("invalid-key-uppercase", s("FOO=1")),
+        ("invalid-key-dot", s("foo.bar=1")),
+        ("invalid-key-at-first", s("@foo=1")),
+        ("invalid-value-equals", s("foo=bar=baz")),
+        ("invalid-value-empty", s("foo=,bar=3")),
+        ("invalid-no-equals", s("foo,bar=3")),
+        ("invalid-value-tab-inside", s("a=b\tc")),
+        ("invalid-non-utf8", b"a=b\xffc".to_vec()),
+        ("invalid-some-members-lenient", s("ok=1,Bad=2,fine=3,=4,x=")),
+        (
+            "invalid-33-with-bad-member",
+            s(&format!("{},BAD=1", members(33, 1).join(","))),
+        ),
+        // Found while writing the fuzz targets: an owned parse stopped validating
+        // once the members no longer fitted its capacity, and accepted this.
+        (
+            "regression-invalid-after-overflow",
+            s(&format!("a={v},b={v},BAD=1", v = "v".repeat(256))),
+        ),
+    ]
+}
+
+fn pool(i: u8) -> Text {
+    Text::Pool(i)
+}
+
+fn bytes(s: &str) -> Text {
+    Text::Bytes(s.as_bytes().to_vec())
+}
+
+fn long(unit: char, len: u16) -> Text {
+    let unit = crate::ops::ALPHABET
+        .iter()
+        .position(|&c| char::from(c) == unit)
+        .expect("unit in ALPHABET") as u8;
+    Text::Long {
+        prefix: 0,
+        unit,
+        len,
+    }
+}
+
+fn insert(key: Text, value: Text) -> Op {
+    Op::Insert { key, value }
+}
+
+/// The structured seeds for the `tracestate_ops` target, before encoding.
+pub fn ops_inputs() -> Vec<(&'static str, OpsInput)> {
+    let raw = |s: &str| Header::Raw(s.as_bytes().to_vec());
+    let many = |n: usize, value_len: usize| raw(&members(n, value_len).join(","));
+    vec![
+        (
+            "update-move-to-front",
+            OpsInput {
+                header: Header::Members(vec![(pool(4), pool(12)), (pool(5), pool(11))]),
+                ops: vec![
+                    insert(pool(5), bytes("ucfJifl5GOE")),
+                    Op::Get { key: pool(5) },
+                    Op::Remove { key: pool(4) },
+                    Op::Get { key: pool(4) },
+                ],
+            },
+        ),
+        (
+            "duplicates-dropped-on-mutation",
+            OpsInput {
+                header: raw("a=1,b=2,a=3,c=4,b=5"),
+                ops: vec![
+                    Op::Get { key: pool(1) },
+                    insert(pool(3), pool(10)),
+                    Op::Get { key: pool(2) },
+                ],
+            },
+        ),
+        (
+            "duplicates-remove-absent",
+            OpsInput {
+                header: raw("a=1,a=2"),
+                ops: vec![Op::Remove { key: pool(4) }],
+            },
+        ),
+        (
+            "duplicates-truncate-no-op",
+            OpsInput {
+                header: raw("a=1,a=2"),
+                ops: vec![Op::Truncate { limit: 600 }],
+            },
+        ),
+        (
+            "33rd-member-evicts-right-most",
+            OpsInput {
+                header: many(32, 3),
+                ops: vec![
+                    insert(bytes("new"), pool(10)),
+                    insert(bytes("k05"), pool(9)),
+                ],
+            },
+        ),
+        (
+            "long-members-cut-first",
+            OpsInput {
+                header: raw(&format!(
+                    "a=1,b={},c=3,d={}",
+                    "x".repeat(200),
+                    "y".repeat(150)
+                )),
+                ops: vec![
+                    insert(bytes("e"), long('x', 250)),
+                    insert(bytes("f"), long('x', 90)),
+                ],
+            },
+        ),
+        (
+            "parsed-over-capacity",
+            OpsInput {
+                header: many(32, 20),
+                ops: vec![Op::Get { key: bytes("k31") }, insert(pool(1), pool(10))],
+            },
+        ),
+        (
+            "truncate-limits",
+            OpsInput {
+                header: raw(&format!("a=1,big={},c=3,d=4", "x".repeat(200))),
+                ops: vec![
+                    Op::Truncate { limit: 100 },
+                    Op::Truncate { limit: 7 },
+                    Op::Truncate { limit: 3 },
+                    Op::Truncate { limit: 0 },
+                ],
+            },
+        ),
+        (
+            "invalid-inserts-change-nothing",
+            OpsInput {
+                header: raw("a=1,a=2"),
+                ops: vec![
+                    insert(pool(16), pool(10)),
+                    insert(pool(0), pool(10)),
+                    insert(pool(1), pool(0)),
+                    insert(pool(1), pool(14)),
+                    insert(pool(1), pool(19)),
+                    insert(pool(18), pool(10)),
+                    insert(long('a', 257), pool(10)),
+                    insert(pool(1), long('x', 257)),
+                    Op::Get { key: pool(1) },
+                ],
+            },
+        ),
+        (
+            "insert-larger-than-small-capacity",
+            OpsInput {
+                header: raw("a=1"),
+                ops: vec![
+                    insert(pool(2), long('x', 99)),
+                    insert(long('a', 256), long('x', 256)),
+                ],
+            },
+        ),
+        (
+            "valid-edge-keys-and-values",
+            OpsInput {
+                header: Header::Members(vec![]),
+                ops: vec![
+                    insert(pool(6), pool(13)),
+                    insert(pool(7), pool(23)),
+                    insert(pool(8), pool(15)),
+                    insert(long('a', 256), pool(10)),
+                    insert(pool(9), long('~', 256)),
+                ],
+            },
+        ),
+        (
+            "regression-invalid-after-overflow",
+            OpsInput {
+                header: raw(&format!("a={v},b={v},BAD=1", v = "v".repeat(256))),
+                ops: vec![Op::Get { key: pool(1) }],
+            },
+        ),
+        (
+            "invalid-header-starts-empty",
+            OpsInput {
+                header: raw("FOO=1,bar=2"),
+                ops: vec![insert(pool(4), pool(12)), Op::Remove { key: pool(4) }],
+            },
+        ),
+    ]
+}
+
+/// Seeds for the `tracestate_ops` target, encoded as the fuzzer reads them.
+pub fn tracestate_ops() -> Vec<Seed> {
+    ops_inputs()
+        .into_iter()
+        .map(|(name, input)| (name, input.encode()))
+        .collect()
+}
+
+/// Seeds for a target by name.
+pub fn for_target(target: &str) -> Vec<Seed> {
+    match target {
+        "traceparent" => traceparent(),
+        "tracestate" => tracestate(),
+        "tracestate_ops" => tracestate_ops(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_seeds_decode_to_what_they_say() {
+        for (name, input) in ops_inputs() {
+            assert_eq!(OpsInput::decode(&input.encode()), Some(input), "{name}");
+        }
+    }
+}
