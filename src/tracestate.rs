@@ -900,16 +900,21 @@ impl<const CAP: usize> TraceState<CAP> {
         (0..self.len()).find(|&i| self.key_at(i) == key)
     }
 
-    /// A cheap hash of a (non-empty) key into `0..256`, from its length and a few of
-    /// its bytes; equal keys always collide, different keys rarely.
-    fn fingerprint(key: &[u8]) -> usize {
+    /// A cheap hash of a (non-empty) key into a byte, from its length and four of
+    /// its bytes: equal keys always agree, different keys rarely.
+    fn fingerprint(key: &[u8]) -> u8 {
         let n = key.len();
+        let (first, mid, last, before) = match (key.first(), key.get(n / 2), key.last()) {
+            (Some(&f), Some(&m), Some(&l)) => (f, m, l, key[n.saturating_sub(2)]),
+            _ => return 0,
+        };
         let mix = n as u64
-            | u64::from(key[0]) << 16
-            | u64::from(key[n / 2]) << 24
-            | u64::from(key[n - 1]) << 32
-            | u64::from(key[n.saturating_sub(2)]) << 40;
-        (mix.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize
+            | u64::from(first) << 8
+            | u64::from(mid) << 16
+            | u64::from(last) << 24
+            | u64::from(before) << 32;
+        let m = mix.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        ((m ^ (m >> 29)) >> 56) as u8
     }
 
     /// The value of the left-most member with this key (rule S7).
@@ -965,26 +970,40 @@ impl<const CAP: usize> TraceState<CAP> {
         if self.unique {
             return;
         }
-        // Compare whole keys only with earlier keys of the same fingerprint: linear
-        // in practice, whatever the keys look like.
-        let mut seen = [0u64; 4];
+        // Fingerprint every key, then look for two equal fingerprints with a 256-bit
+        // set: without one there is no duplicate and no key is compared.
+        let n = self.len();
         let mut prints = [0u8; MAX_MEMBERS];
-        let mut i = 0;
+        for (i, print) in prints.iter_mut().enumerate().take(n) {
+            *print = Self::fingerprint(self.key_at(i));
+        }
+        let mut seen = [0u64; 4];
+        let mut clash = false;
+        for &h in &prints[..n] {
+            let (word, bit) = (usize::from(h / 64), 1u64 << (h % 64));
+            clash |= seen[word] & bit != 0;
+            seen[word] |= bit;
+        }
+        if clash {
+            self.drop_later_duplicates(prints);
+        }
+        self.unique = true;
+    }
+
+    /// Removes each member whose key an earlier member has, comparing whole keys only
+    /// where the fingerprints agree.
+    #[cold]
+    fn drop_later_duplicates(&mut self, mut prints: [u8; MAX_MEMBERS]) {
+        let mut i = 1;
         while i < self.len() {
             let key = self.key_at(i);
-            let h = Self::fingerprint(key);
-            let bit = 1u64 << (h % 64);
-            let met = seen[h / 64] & bit != 0
-                && (0..i).any(|j| prints[j] == h as u8 && self.key_at(j) == key);
-            if met {
+            if (0..i).any(|j| prints[j] == prints[i] && self.key_at(j) == key) {
                 self.remove_at(i);
+                prints.copy_within(i + 1.., i);
             } else {
-                seen[h / 64] |= bit;
-                prints[i] = h as u8;
                 i += 1;
             }
         }
-        self.unique = true;
     }
 
     /// Adds or updates a member; it becomes the left-most (rule S8).
