@@ -79,7 +79,7 @@ impl TraceParent {
     ///
     /// Accepts version `00` exactly as specified, and versions `01`–`fe` with at least
     /// the version-00 fields followed by the end of the value or by `-` and anything
-    /// (rule T5). Spaces and tabs around the value are skipped (T6). The flags keep
+    /// (rule T5): what follows that `-` is ignored unread, whatever its bytes. Spaces and tabs around the value are skipped (T6). The flags keep
     /// every bit that arrived (readable through [`TraceFlags::bits`]); encoding writes
     /// only the known ones.
     ///
