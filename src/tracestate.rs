@@ -56,21 +56,14 @@ fn class(c: u8) -> u8 {
 /// boundary wait on the previous word's arithmetic (measured slower here).
 #[inline(always)]
 fn end_of_run(b: &[u8], mut i: usize, bit: u8) -> usize {
-    // Four bytes per bounds check.
-    while let Some(&[c0, c1, c2, c3]) = b.get(i..).and_then(|r| r.first_chunk::<4>()) {
-        if class(c0) & bit == 0 {
-            return i;
+    // Eight bytes per bounds check.
+    while let Some(chunk) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        for (k, &c) in chunk.iter().enumerate() {
+            if class(c) & bit == 0 {
+                return i + k;
+            }
         }
-        if class(c1) & bit == 0 {
-            return i + 1;
-        }
-        if class(c2) & bit == 0 {
-            return i + 2;
-        }
-        if class(c3) & bit == 0 {
-            return i + 3;
-        }
-        i += 4;
+        i += 8;
     }
     while i < b.len() && class(b[i]) & bit != 0 {
         i += 1;
