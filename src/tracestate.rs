@@ -6,6 +6,7 @@ use core::marker::PhantomData;
 use core::str::FromStr;
 
 use crate::error::{Error, ErrorKind, Reason};
+use crate::swar;
 use crate::traceparent::is_ows;
 
 /// The most members a tracestate may hold (rule S5).
@@ -893,20 +894,35 @@ impl<const CAP: usize> TraceState<CAP> {
         (0..self.len()).find(|&i| self.key_at(i) == key)
     }
 
-    /// A cheap hash of a (non-empty) key into a byte, from its length and four of
-    /// its bytes: equal keys always agree, different keys rarely.
-    fn fingerprint(key: &[u8]) -> u8 {
-        let n = key.len();
-        let (first, mid, last, before) = match (key.first(), key.get(n / 2), key.last()) {
-            (Some(&f), Some(&m), Some(&l)) => (f, m, l, key[n.saturating_sub(2)]),
-            _ => return 0,
+    /// A cheap hash of member `i`'s key into a byte, from its length, its first
+    /// eight bytes and its last eight: equal keys always agree (wherever they sit in
+    /// the buffer), different keys rarely.
+    fn fingerprint(&self, i: usize) -> u8 {
+        let s = self.spans[i];
+        let (start, eq) = (usize::from(s.start), usize::from(s.eq));
+        let n = eq - start;
+        let head = if start + 8 <= CAP {
+            let keep = if n >= 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * n)) - 1
+            };
+            swar::load(&self.buf, start) & keep
+        } else {
+            // Too near the end of the buffer for one load: the same bytes, one by one.
+            self.buf[start..eq]
+                .iter()
+                .take(8)
+                .rev()
+                .fold(0, |w, &c| w << 8 | u64::from(c))
         };
-        let mix = n as u64
-            | u64::from(first) << 8
-            | u64::from(mid) << 16
-            | u64::from(last) << 24
-            | u64::from(before) << 32;
-        let m = mix.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let tail = if n > 8 {
+            swar::load(&self.buf, eq - 8)
+        } else {
+            0
+        };
+        let m =
+            (head ^ tail.rotate_left(29) ^ (n as u64) << 58).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         ((m ^ (m >> 29)) >> 56) as u8
     }
 
@@ -968,7 +984,7 @@ impl<const CAP: usize> TraceState<CAP> {
         let n = self.len();
         let mut prints = [0u8; MAX_MEMBERS];
         for (i, print) in prints.iter_mut().enumerate().take(n) {
-            *print = Self::fingerprint(self.key_at(i));
+            *print = self.fingerprint(i);
         }
         let mut seen = [0u64; 4];
         let mut clash = false;
@@ -1237,5 +1253,30 @@ impl ExactSizeIterator for Iter<'_> {}
 impl fmt::Debug for Iter<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use std::format;
+
+    #[test]
+    fn duplicates_are_found_wherever_the_keys_sit() {
+        // The second `ab` starts within eight bytes of the buffer's end, where the
+        // fingerprint reads the key byte by byte: it must still match the first.
+        let mut state = TraceState::<32>::parse(b"ab=1,x=123456789012345678,ab=2").unwrap();
+        assert_eq!(state.len(), 3);
+        assert!(!state.remove("zz"));
+        assert_eq!(state.as_str(), "ab=1,x=123456789012345678");
+        // Long keys that differ only in the middle share head and tail words.
+        let (a, b) = ("tenant01@a-long-vendor-name", "tenant01@b-long-vendor-name");
+        let input = format!("{a}=1,{b}=2,{a}=3");
+        let mut state = TraceState::<512>::parse(input.as_bytes()).unwrap();
+        state.insert("new", "v").unwrap();
+        let expect = format!("new=v,{a}=1,{b}=2");
+        assert_eq!(state.as_str(), expect);
     }
 }
