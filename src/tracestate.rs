@@ -336,6 +336,10 @@ fn text(b: &[u8]) -> &str {
 /// Duplicate keys are accepted; [`get`](TraceStateView::get) returns the left-most
 /// (rule S7). Iteration yields `(key, value)` pairs in order, skipping empty members.
 ///
+/// The view stores no index of its members: each iteration or lookup reads the
+/// header again, in time linear in its length. For repeated access, convert it into
+/// a [`TraceState`] (`TraceState::from(&view)`), which indexes its members.
+///
 /// ```
 /// use tracecontext::TraceStateView;
 ///
