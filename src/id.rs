@@ -27,7 +27,7 @@ pub(crate) fn diagnose_hex(s: &[u8], start: usize, width: usize, kind: ErrorKind
 macro_rules! id_type {
     (
         $(#[$doc:meta])*
-        $name:ident, $nonzero:ty, $int:ty, $from:ident, $to:ident, $bytes:literal, $kind:ident, $what:literal,
+        $name:ident, $nonzero:ty, $int:ty, $from:ident, $to:ident, $words:path, $bytes:literal, $kind:ident, $what:literal,
         $example_hex:literal, $example_int:literal
     ) => {
         $(#[$doc])*
@@ -114,7 +114,7 @@ macro_rules! id_type {
             #[must_use]
             pub fn encode(self) -> Encoded<{ 2 * $bytes }> {
                 let mut out = [0u8; 2 * $bytes];
-                hex::encode(&self.to_bytes(), &mut out, 0);
+                hex::encode_words($words(self.$to()), &mut out, 0);
                 Encoded(out)
             }
         }
@@ -170,7 +170,7 @@ id_type!(
     /// A 16-byte trace-id. It can never be all zeros (rule T4).
     ///
     /// `Option<TraceId>` is the same size as `TraceId`.
-    TraceId, NonZeroU128, u128, from_u128, to_u128, 16, TraceId, "trace-id",
+    TraceId, NonZeroU128, u128, from_u128, to_u128, hex::words_u128, 16, TraceId, "trace-id",
     "4bf92f3577b34da6a3ce929d0e0e4736", "0x4bf92f3577b34da6a3ce929d0e0e4736"
 );
 
@@ -179,6 +179,6 @@ id_type!(
     /// zeros (rule T4).
     ///
     /// `Option<SpanId>` is the same size as `SpanId`.
-    SpanId, NonZeroU64, u64, from_u64, to_u64, 8, ParentId, "span-id",
+    SpanId, NonZeroU64, u64, from_u64, to_u64, hex::words_u64, 8, ParentId, "span-id",
     "00f067aa0ba902b7", "0x00f067aa0ba902b7"
 );

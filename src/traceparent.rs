@@ -204,28 +204,20 @@ impl TraceParent {
     #[inline]
     pub fn encode(&self) -> Encoded<{ Self::LEN }> {
         let mut out = [0u8; Self::LEN];
-        let t = self.trace_id.to_u128();
-        let p = self.parent_id.to_u64();
         out[0] = b'0';
         out[1] = b'0';
         out[2] = b'-';
-        for (k, word) in [
-            (t >> 96) as u32,
-            (t >> 64) as u32,
-            (t >> 32) as u32,
-            t as u32,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let at = TRACE_ID_AT + 8 * k;
-            out[at..at + 8].copy_from_slice(&hex::encode_word(word).to_le_bytes());
-        }
+        hex::encode_words(
+            hex::words_u128(self.trace_id.to_u128()),
+            &mut out,
+            TRACE_ID_AT,
+        );
         out[PARENT_ID_AT - 1] = b'-';
-        for (k, word) in [(p >> 32) as u32, p as u32].into_iter().enumerate() {
-            let at = PARENT_ID_AT + 8 * k;
-            out[at..at + 8].copy_from_slice(&hex::encode_word(word).to_le_bytes());
-        }
+        hex::encode_words(
+            hex::words_u64(self.parent_id.to_u64()),
+            &mut out,
+            PARENT_ID_AT,
+        );
         out[FLAGS_AT - 1] = b'-';
         let [hi, lo] = hex::byte_digits(self.flags.known().bits());
         out[FLAGS_AT] = hi;

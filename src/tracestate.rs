@@ -154,7 +154,7 @@ fn key_stop(b: &[u8], i: usize) -> Fault {
     }
 }
 
-/// One valid member: `key=value` as it stands in the input, and the key's length.
+/// One valid member, where it stands in the input.
 #[derive(Clone, Copy)]
 struct Raw<'a> {
     /// The field the member stands in, and where: `field[start..eq]` is the key,
@@ -185,14 +185,11 @@ impl<'a> Raw<'a> {
     }
 }
 
-/// A member found by [`next_member`], and its offset in the field.
-type Found<'a> = (Raw<'a>, usize);
-
 /// The next member of one field at or after `*pos`, skipping whitespace and empty
 /// members (rule S3). After a fault, `*pos` moves past the bad member's comma so a
 /// lenient reader can go on.
 #[inline(always)]
-fn next_member<'a>(b: &'a [u8], pos: &mut usize) -> Option<Result<Found<'a>, Fault>> {
+fn next_member<'a>(b: &'a [u8], pos: &mut usize) -> Option<Result<Raw<'a>, Fault>> {
     let n = b.len();
     let mut i = *pos;
     loop {
@@ -212,13 +209,12 @@ fn next_member<'a>(b: &'a [u8], pos: &mut usize) -> Option<Result<Found<'a>, Fau
     match scan_member(b, start) {
         Ok((key_end, value_end, next)) => {
             *pos = next;
-            let raw = Raw {
+            Some(Ok(Raw {
                 field: b,
                 start,
                 eq: key_end,
                 end: value_end,
-            };
-            Some(Ok((raw, start)))
+            }))
         }
         Err(fault) => {
             let mut j = fault.2;
@@ -288,14 +284,14 @@ impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for Scan<'a, I> {
             };
             self.seen += 1;
             match (step, self.validation) {
-                (Ok((raw, start)), validation) => {
+                (Ok(raw), validation) => {
                     if self.valid < MAX_MEMBERS {
                         self.valid += 1;
                         return Some(Ok(raw));
                     }
                     self.done = true;
                     if validation == Validation::Strict {
-                        let at = self.base + start;
+                        let at = self.base + raw.start;
                         let e = Error::in_member(
                             ErrorKind::MemberCount,
                             Reason::TooMany,
