@@ -3,6 +3,9 @@
 //! bounded by construction (each test makes a fixed number of calls on inputs of a
 //! fixed size); nothing here measures time.
 
+mod common;
+
+use common::*;
 use tracecontext::{ErrorKind, TraceParent, TraceState, TraceStateView, Validation};
 
 const TP: &[u8] = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -12,103 +15,13 @@ const TS: &[u8] = b"rojo=00f067aa0ba902b7, congo=t61rcWkgMzE,,a@b=1 2 ,k_-*/=v\t
 const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;
 
-// ---------------------------------------------------------------------------------
-// Small reference parsers, straight from SPEC.md (see tests/properties.rs for the
-// property tests that use the same definitions).
-// ---------------------------------------------------------------------------------
-
-fn trim(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = s {
-        s = rest;
-    }
-    s
-}
-
-fn hex(s: &[u8]) -> Option<u128> {
-    s.iter().try_fold(0u128, |v, &c| {
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            _ => return None,
-        };
-        Some(v << 4 | u128::from(d))
-    })
-}
-
-/// T2-T6: (trace-id, parent-id, flag bits).
-fn ref_traceparent(input: &[u8]) -> Option<(u128, u64, u8)> {
-    let s = trim(input);
-    if s.len() < 55 || s[2] != b'-' || s[35] != b'-' || s[52] != b'-' {
-        return None;
-    }
-    let version = hex(&s[0..2])?;
-    let (trace, parent, flags) = (hex(&s[3..35])?, hex(&s[36..52])?, hex(&s[53..55])?);
-    let rest_ok = match version {
-        0 => s.len() == 55,
-        0xff => false,
-        _ => s.len() == 55 || s[55] == b'-',
-    };
-    (rest_ok && trace != 0 && parent != 0).then_some((trace, parent as u64, flags as u8))
-}
-
-fn key_ok(k: &[u8]) -> bool {
-    let first = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    !k.is_empty()
-        && k.len() <= 256
-        && first(k[0])
-        && k[1..].iter().all(|&c| first(c) || b"_-*/@".contains(&c))
-}
-
-fn value_ok(v: &[u8]) -> bool {
-    (1..=256).contains(&v.len())
-        && v.iter()
-            .all(|&c| (0x20..=0x7e).contains(&c) && c != b',' && c != b'=')
-        && v.last() != Some(&b' ')
-}
-
-type Members = Vec<(String, String)>;
-
-/// S3-S6, strict.
-fn ref_tracestate(list: &[u8]) -> Option<Members> {
-    let mut out = Vec::new();
-    for member in list.split(|&c| c == b',') {
-        let m = trim(member);
-        if m.is_empty() {
-            continue;
-        }
-        let eq = m.iter().position(|&c| c == b'=')?;
-        let (k, v) = (&m[..eq], &m[eq + 1..]);
-        if !key_ok(k) || !value_ok(v) {
-            return None;
-        }
-        let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
-        out.push((text(k), text(v)));
-    }
-    (out.len() <= 32).then_some(out)
-}
-
-fn members<'a, I: Iterator<Item = &'a [u8]> + Clone>(v: &TraceStateView<'a, I>) -> Members {
-    v.iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
-
-fn owned_members<const CAP: usize>(s: &TraceState<CAP>) -> Members {
-    s.iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
-
 /// The crate agrees with the reference on `input`, in every tracestate form.
 #[track_caller]
 fn agree_tracestate(input: &[u8]) {
     let want = ref_tracestate(input);
     let show = String::from_utf8_lossy(input);
     match TraceStateView::parse(input) {
-        Ok(v) => assert_eq!(Some(members(&v)), want, "view {show:?}"),
+        Ok(v) => assert_eq!(Some(view_members(&v)), want, "view {show:?}"),
         Err(e) => {
             assert_eq!(want, None, "view {show:?}: {e}");
             assert!(e.offset() <= input.len(), "{show:?}: {e}");
@@ -117,7 +30,7 @@ fn agree_tracestate(input: &[u8]) {
     }
     match TraceState::<512>::parse(input) {
         // These inputs are short: no S9 cut.
-        Ok(s) => assert_eq!(Some(owned_members(&s)), want, "owned {show:?}"),
+        Ok(s) => assert_eq!(Some(state_members(&s)), want, "owned {show:?}"),
         Err(e) => {
             assert_eq!(want, None, "owned {show:?}: {e}");
             assert!(e.offset() <= input.len(), "{show:?}: {e}");
@@ -239,7 +152,7 @@ fn tracestate_10000_commas_is_empty() {
     input.extend_from_slice(&[b','; 5_000]);
     let view = TraceStateView::parse(&input).unwrap();
     assert_eq!(
-        members(&view),
+        view_members(&view),
         [("a".into(), "1".into()), ("b".into(), "2".into())]
     );
     assert_eq!(
