@@ -29,6 +29,8 @@ pub enum ErrorKind {
     MemberCount,
     /// tracestate: a member that cannot fit in an owned state's byte capacity.
     Capacity,
+    /// traceparent: more than one `traceparent` field in one request (rule T7).
+    Duplicate,
 }
 
 impl ErrorKind {
@@ -36,9 +38,12 @@ impl ErrorKind {
     #[must_use]
     pub const fn header(self) -> &'static str {
         match self {
-            Self::Version | Self::TraceId | Self::ParentId | Self::TraceFlags | Self::Trailing => {
-                "traceparent"
-            }
+            Self::Version
+            | Self::TraceId
+            | Self::ParentId
+            | Self::TraceFlags
+            | Self::Trailing
+            | Self::Duplicate => "traceparent",
             Self::Member | Self::Key | Self::Value | Self::MemberCount | Self::Capacity => {
                 "tracestate"
             }
@@ -57,6 +62,7 @@ impl ErrorKind {
             Self::Value => "value",
             Self::MemberCount => "member list",
             Self::Capacity => "member",
+            Self::Duplicate => "request",
         }
     }
 }
@@ -88,6 +94,8 @@ pub(crate) enum Reason {
     TooMany,
     /// Does not fit in the owned state's capacity.
     NoRoom(u16),
+    /// A second field of a header that must occur once.
+    Repeated,
 }
 
 /// A traceparent or tracestate that could not be used: what went wrong and where.
@@ -228,6 +236,9 @@ impl fmt::Display for Error {
             Reason::NoEquals => f.write_str("no '=' between key and value")?,
             Reason::TooMany => f.write_str("more than 32 members")?,
             Reason::NoRoom(cap) => write!(f, "does not fit in a capacity of {cap} bytes")?,
+            Reason::Repeated => {
+                return write!(f, "more than one {} field in the request", kind.header());
+            }
         }
         match kind {
             ErrorKind::Trailing => write!(f, " in {}", kind.field())?,

@@ -72,15 +72,20 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod carrier;
+mod context;
 mod encoded;
 mod error;
 mod flags;
 mod hex;
 mod id;
+pub mod response;
 mod swar;
 mod traceparent;
 mod tracestate;
 
+pub use carrier::{Extractor, InjectError, Injector, Slot};
+pub use context::{Context, Extracted, Headers, extract};
 pub use encoded::Encoded;
 pub use error::{Error, ErrorKind};
 pub use flags::TraceFlags;
