@@ -29,18 +29,34 @@
 //! **gRPC metadata** (for example `tonic::metadata::MetadataMap`, whose keys are
 //! lowercase already):
 //!
-//! ```ignore
+//! ```
+//! # mod tonic { pub mod metadata {
+//! #     // A stand-in with the same shape as tonic's types, so this example compiles.
+//! #     #[derive(Default)] pub struct MetadataMap(Vec<(&'static str, MetadataValue)>);
+//! #     pub struct MetadataValue(String);
+//! #     pub struct GetAll<'a>(Vec<&'a MetadataValue>);
+//! #     impl<'a> GetAll<'a> { pub fn iter(&self) -> std::vec::IntoIter<&'a MetadataValue> { self.0.clone().into_iter() } }
+//! #     impl MetadataValue { pub fn as_encoded_bytes(&self) -> &[u8] { self.0.as_bytes() } }
+//! #     impl std::str::FromStr for MetadataValue { type Err = (); fn from_str(s: &str) -> Result<Self, ()> { Ok(Self(s.into())) } }
+//! #     impl MetadataMap {
+//! #         pub fn get_all(&self, key: &str) -> GetAll<'_> { GetAll(self.0.iter().filter(|(k, _)| *k == key).map(|(_, v)| v).collect()) }
+//! #         pub fn insert(&mut self, key: &'static str, value: MetadataValue) { self.remove(key); self.0.push((key, value)); }
+//! #         pub fn remove(&mut self, key: &str) { self.0.retain(|(k, _)| *k != key); }
+//! #     }
+//! # } }
+//! use tracecontext::{Extractor, InjectError, Injector};
+//!
 //! struct Grpc<'m>(&'m mut tonic::metadata::MetadataMap);
 //!
-//! impl tracecontext::Extractor for Grpc<'_> {
+//! impl Extractor for Grpc<'_> {
 //!     fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
-//!         self.0.get_all(name).into_iter().map(|v| v.as_bytes())
+//!         self.0.get_all(name).iter().map(|v| v.as_encoded_bytes())
 //!     }
 //! }
 //!
-//! impl tracecontext::Injector<'_> for Grpc<'_> {
-//!     fn set(&mut self, name: &'static str, value: &str) -> Result<(), tracecontext::InjectError> {
-//!         let value = value.parse().map_err(|_| tracecontext::InjectError::rejected(name))?;
+//! impl Injector<'_> for Grpc<'_> {
+//!     fn set(&mut self, name: &'static str, value: &str) -> Result<(), InjectError> {
+//!         let value = value.parse().map_err(|_| InjectError::rejected(name))?;
 //!         self.0.insert(name, value);
 //!         Ok(())
 //!     }
@@ -48,6 +64,18 @@
 //!         self.0.remove(name);
 //!     }
 //! }
+//!
+//! let mut metadata = tonic::metadata::MetadataMap::default();
+//! let context = tracecontext::Context::root(
+//!     tracecontext::TraceId::from_u128(1).unwrap(),
+//!     tracecontext::SpanId::from_u64(2).unwrap(),
+//!     tracecontext::TraceFlags::SAMPLED,
+//! );
+//! context.inject(&mut Grpc(&mut metadata))?;
+//! let carrier = Grpc(&mut metadata);
+//! let received = tracecontext::extract(&carrier).into_parent().unwrap();
+//! assert_eq!(received.trace_id(), context.trace_id());
+//! # Ok::<(), InjectError>(())
 //! ```
 //!
 //! **Message headers** (Kafka record headers, NATS headers, AMQP application

@@ -39,14 +39,18 @@ use crate::{TRACEPARENT, TRACESTATE};
 ///     }
 /// };
 ///
-/// let mut outgoing: Vec<(String, String)> = Vec::new();
-/// context.inject(&mut outgoing)?;
+/// // Borrowed pairs take the encoded headers without a copy; a `Vec`, a map or an
+/// // `http::HeaderMap` works the same way with `context.inject(&mut carrier)`.
+/// let headers = context.headers();
+/// let mut outgoing = [("", ""); 2];
+/// headers.inject(&mut outgoing)?;
 /// assert_eq!(outgoing, [
-///     ("traceparent".to_string(), "00-4bf92f3577b34da6a3ce929d0e0e4736-53995c3f42cd8ad8-01".to_string()),
-///     ("tracestate".to_string(), "congo=t61rcWkgMzE".to_string()),
+///     ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-53995c3f42cd8ad8-01"),
+///     ("tracestate", "congo=t61rcWkgMzE"),
 /// ]);
 /// # Ok::<(), tracecontext::InjectError>(())
 /// ```
+#[inline]
 pub fn extract<E: Extractor + ?Sized>(carrier: &E) -> Extracted<'_> {
     Extracted::from_carrier(carrier, Validation::Strict)
 }
@@ -93,6 +97,7 @@ impl<'a> Extracted<'a> {
     /// assert_eq!(strict.parent().unwrap().tracestate(), "");
     /// assert!(strict.tracestate_error().is_some());
     /// ```
+    #[inline]
     pub fn from_carrier<E: Extractor + ?Sized>(carrier: &'a E, validation: Validation) -> Self {
         let mut fields = carrier.get_all(TRACEPARENT);
         let Some(first) = fields.next() else {
@@ -112,6 +117,7 @@ impl<'a> Extracted<'a> {
         Self::Continued {
             parent: Context {
                 traceparent,
+                parent_span_id: None,
                 remote: true,
                 state,
             },
@@ -198,6 +204,7 @@ impl fmt::Display for Extracted<'_> {
 }
 
 /// Reads the `tracestate` fields of a request whose traceparent is valid.
+#[inline]
 fn read_state<'a, E: Extractor + ?Sized>(
     carrier: &'a E,
     validation: Validation,
@@ -209,22 +216,26 @@ fn read_state<'a, E: Extractor + ?Sized>(
     if fields.next().is_none() && validation == Validation::Strict {
         // One field, valid as a whole: forward it as it came (less the whitespace
         // around it), with no copy.
-        let view = TraceStateView::parse(first)?;
-        if view.is_empty() {
+        if TraceStateView::parse(first)?.is_empty() {
             return Ok(State::EMPTY);
         }
         // Valid members are ASCII, so this never fails.
         let text = core::str::from_utf8(trim_ows(first).1).unwrap_or_default();
         return Ok(State::Borrowed(text));
     }
-    // Several fields are joined (S2), and a lenient read keeps only the valid
-    // members: either way the list to forward is a new one.
+    join(carrier, validation).map(State::Owned)
+}
+
+/// Several fields are joined (S2), and a lenient read keeps only the valid members:
+/// either way the list to forward is a new one.
+#[inline(never)]
+fn join<E: Extractor + ?Sized>(carrier: &E, validation: Validation) -> Result<TraceState, Error> {
     let fields = Refetch {
         fetch: || carrier.get_all(TRACESTATE),
         fields: carrier.get_all(TRACESTATE),
         taken: 0,
     };
-    TraceState::parse_fields_with(fields, validation).map(State::Owned)
+    TraceState::parse_fields_with(fields, validation)
 }
 
 /// An iterator over a carrier's fields that clones by asking the carrier again, so
@@ -300,6 +311,8 @@ impl State<'_> {
 #[derive(Clone)]
 pub struct Context<'a> {
     traceparent: TraceParent,
+    /// The span this context's span is a child of, when it was made here.
+    parent_span_id: Option<SpanId>,
     remote: bool,
     state: State<'a>,
 }
@@ -319,6 +332,7 @@ impl Context<'static> {
     pub const fn new(traceparent: TraceParent) -> Self {
         Self {
             traceparent,
+            parent_span_id: None,
             remote: false,
             state: State::EMPTY,
         }
@@ -367,6 +381,14 @@ impl<'a> Context<'a> {
         self.traceparent.is_sampled()
     }
 
+    /// For a [child](Self::child), the span-id of the context it was made from (the
+    /// parent of its span, for recording spans); `None` for an extracted context or
+    /// a root.
+    #[must_use]
+    pub const fn parent_span_id(&self) -> Option<SpanId> {
+        self.parent_span_id
+    }
+
     /// Whether the context came from a caller ([`extract`]) rather than being made
     /// here.
     #[must_use]
@@ -397,9 +419,11 @@ impl<'a> Context<'a> {
     /// A child context: same trace-id and flags, `span_id` as the new span (the
     /// normal case of rule T11). The `tracestate` is carried over.
     #[must_use]
+    #[inline]
     pub fn child(&self, span_id: SpanId) -> Self {
         Self {
             traceparent: self.traceparent.with_parent_id(span_id),
+            parent_span_id: Some(self.span_id()),
             remote: false,
             state: self.state.clone(),
         }
@@ -412,6 +436,7 @@ impl<'a> Context<'a> {
         let flags = self.flags().with_sampled(sampled);
         Self {
             traceparent: self.traceparent.with_parent_id(span_id).with_flags(flags),
+            parent_span_id: Some(self.span_id()),
             remote: false,
             state: self.state.clone(),
         }
@@ -430,6 +455,7 @@ impl<'a> Context<'a> {
         };
         Context {
             traceparent: self.traceparent,
+            parent_span_id: self.parent_span_id,
             remote: self.remote,
             state,
         }
@@ -438,6 +464,7 @@ impl<'a> Context<'a> {
     /// The header values to send: `traceparent` encoded on the stack (version `00`,
     /// known flags only) and `tracestate` when it is not empty (rule S10).
     #[must_use]
+    #[inline]
     pub fn headers(&self) -> Headers<'_> {
         let tracestate = self.state.as_str();
         Headers {
@@ -479,16 +506,18 @@ impl fmt::Debug for Context<'_> {
         f.debug_struct("Context")
             .field("traceparent", &self.traceparent)
             .field("tracestate", &self.state.as_str())
+            .field("parent_span_id", &self.parent_span_id)
             .field("remote", &self.remote)
             .finish()
     }
 }
 
 impl PartialEq for Context<'_> {
-    /// Contexts are equal when they send the same headers and are both remote or
-    /// both local.
+    /// Contexts are equal when they send the same headers and have the same origin
+    /// (remote, or local with the same parent span).
     fn eq(&self, other: &Self) -> bool {
         self.traceparent == other.traceparent
+            && self.parent_span_id == other.parent_span_id
             && self.remote == other.remote
             && self.state.as_str() == other.state.as_str()
     }

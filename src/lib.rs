@@ -39,10 +39,36 @@
 //!
 //! A service **extracts** the context from an incoming request, **decides** whether
 //! to record, makes a **child** context (same trace-id, a new span-id as the parent
-//! of whatever it calls), and **injects** that into each outgoing request. When the
-//! `traceparent` is missing or invalid the service starts a new trace and drops the
-//! incoming `tracestate` unread (rules T9, T10): parse `tracestate` only after
-//! `traceparent` succeeded.
+//! of whatever it calls), and **injects** that into each outgoing request.
+//! [`extract`] does the first step by the rules (T7, T9, T10: a duplicate, invalid or
+//! missing `traceparent` restarts the trace and the incoming `tracestate` is never
+//! read), [`Context`] the other two, and [`Extractor`]/[`Injector`] adapt any
+//! carrier: header lists, maps, `http::HeaderMap`, gRPC metadata, message headers.
+//!
+//! ```
+//! use tracecontext::{Context, Extracted, SpanId, TraceFlags, TraceId};
+//!
+//! let request = [("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")];
+//! let our_span = SpanId::from_u64(0x53995c3f42cd8ad8).unwrap();
+//! let context = match tracecontext::extract(&request) {
+//!     Extracted::Continued { parent, .. } => parent.child(our_span),
+//!     restart => {
+//!         eprintln!("{restart}"); // why: "no traceparent, new trace", ...
+//!         let trace_id = TraceId::from_u128(0x0af7651916cd43dd8448eb211c80319c).unwrap();
+//!         Context::root(trace_id, our_span, TraceFlags::SAMPLED | TraceFlags::RANDOM)
+//!     }
+//! };
+//!
+//! // Outgoing: a fixed array of borrowed pairs takes the headers with no allocation.
+//! let headers = context.headers();
+//! let mut outgoing = [("", ""); 2];
+//! headers.inject(&mut outgoing)?;
+//! assert_eq!(outgoing[0], ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-53995c3f42cd8ad8-01"));
+//! # Ok::<(), tracecontext::InjectError>(())
+//! ```
+//!
+//! The [`response`] module covers the response side (a `server-timing` metric
+//! naming the server's span, rules R1 and R2).
 //!
 //! # Strictness
 //!
@@ -55,13 +81,17 @@
 //!
 //! # Crate features
 //!
-//! - `std` (default): implements nothing extra yet beyond `alloc`; reserved for
-//!   `std`-only conveniences. Implies `alloc`.
-//! - `alloc`: reserved for conveniences that need a heap allocator.
+//! - `std` (default): [`Extractor`]/[`Injector`] for `HashMap<String, String>`.
+//!   Implies `alloc`.
+//! - `alloc`: the carrier traits for `Vec` of pairs, `BTreeMap<String, String>`,
+//!   and `String`/`Vec<u8>` names and values ([`Slot`]).
+//! - `http` (off by default): the carrier traits for `http::HeaderMap` (http 1.x,
+//!   the crate's only optional dependency). Implies `std`.
 //!
-//! With `default-features = false` the whole API above works on `core` alone, on
-//! targets without an allocator: parsing, encoding and both tracestate forms never
-//! allocate in any configuration.
+//! With `default-features = false` everything else works on `core` alone, on
+//! targets without an allocator: parsing, encoding, both tracestate forms,
+//! extraction and injection into arrays and slices of pairs never allocate in any
+//! configuration.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -1,5 +1,6 @@
-//! Parsing, encoding and both tracestate forms never touch the heap: a counting
-//! global allocator proves it, call by call.
+//! Parsing, encoding, both tracestate forms and the whole propagation hop (extract,
+//! child, inject into an array carrier) never touch the heap: a counting global
+//! allocator proves it, call by call.
 //!
 //! The counter is per thread (libtest runs tests on several threads), and a check
 //! that a real `Vec` is counted keeps the test able to fail.
@@ -320,4 +321,96 @@ fn error_display_into_a_stack_buffer() {
         buf.as_str(),
         "traceparent: invalid hex digit 'G' in trace-flags at byte 54"
     );
+}
+
+/// 32 members of 15 bytes each.
+fn thirty_two_members() -> String {
+    (0..32)
+        .map(|i| format!("k{i:02}={:011x}", i * 7919))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[test]
+fn extract_child_inject_with_an_array_carrier() {
+    let tp = std::str::from_utf8(TP).unwrap();
+    let long = thirty_two_members();
+    let span = SpanId::from_u64(0x5399_5c3f_42cd_8ad8).unwrap();
+    for state in [
+        "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,a=1,ot=th:c",
+        long.as_str(),
+    ] {
+        let incoming = [("traceparent", tp), ("tracestate", state)];
+        assert_no_alloc("extract, child, inject", || {
+            let extracted = tracecontext::extract(black_box(&incoming));
+            let child = extracted.parent().unwrap().child(span);
+            let headers = child.headers();
+            let mut outgoing = [("", ""); 2];
+            headers.inject(&mut outgoing).unwrap();
+            assert_eq!(outgoing[1].1, state);
+        });
+    }
+    // Joined fields, an edited state, a restart, and byte pairs: still none.
+    let incoming = [
+        ("traceparent", tp),
+        ("tracestate", "a=1"),
+        ("tracestate", "b=2"),
+    ];
+    assert_no_alloc("joined fields, edited", || {
+        let extracted = tracecontext::extract(black_box(&incoming));
+        let mut child = extracted.parent().unwrap().child(span);
+        child.tracestate_mut().insert("ours", "1").unwrap();
+        let headers = child.headers();
+        let mut outgoing: [(&[u8], &[u8]); 2] = [(b"", b""); 2];
+        headers.inject(&mut outgoing).unwrap();
+        assert_eq!(outgoing[1].1, b"ours=1,a=1,b=2");
+    });
+    let invalid = [("traceparent", "00-zz"), ("tracestate", "a=1")];
+    assert_no_alloc("restart", || {
+        let extracted = tracecontext::extract(black_box(&invalid));
+        let trace_id = TraceId::from_u128(1).unwrap();
+        let root = extracted.child_or_root(span, trace_id, TraceFlags::RANDOM);
+        let headers = root.headers();
+        let mut outgoing = [("", ""); 2];
+        headers.inject(&mut outgoing).unwrap();
+        assert_eq!(outgoing[1], ("", ""));
+    });
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn a_reused_owned_carrier_stops_allocating() {
+    let tp = std::str::from_utf8(TP).unwrap();
+    let incoming = [("traceparent", tp), ("tracestate", "a=1,b=2")];
+    let span = SpanId::from_u64(7).unwrap();
+    let mut outgoing: Vec<(String, String)> = Vec::new();
+    let hop = |outgoing: &mut Vec<(String, String)>| {
+        let extracted = tracecontext::extract(&incoming);
+        extracted
+            .parent()
+            .unwrap()
+            .child(span)
+            .inject(outgoing)
+            .unwrap();
+    };
+    assert!(
+        allocations(|| hop(&mut outgoing)) > 0,
+        "the first hop fills the carrier"
+    );
+    assert_no_alloc("second hop", || hop(&mut outgoing));
+    assert_eq!(outgoing[1].1, "a=1,b=2");
+}
+
+#[test]
+fn response_side() {
+    let tp = TraceParent::parse(TP).unwrap();
+    assert_no_alloc("server-timing metric", || {
+        tracecontext::response::server_timing(&tp)
+    });
+    let metric = tracecontext::response::server_timing(&tp);
+    let header = format!("db;dur=53, cache;desc=\"hit\", {}", &*metric);
+    let response = [("server-timing", header.as_str())];
+    assert_no_alloc("read the metric", || {
+        tracecontext::response::extract(black_box(&response)).unwrap()
+    });
 }

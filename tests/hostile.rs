@@ -459,3 +459,133 @@ fn non_utf8_is_invalid_never_a_panic() {
         let _ = TraceStateView::parse_fields_with([chunk, TS], Validation::Lenient).unwrap();
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Whole requests through `extract`: a clear outcome for each, with the reason.
+// ---------------------------------------------------------------------------------
+
+/// A request: header name and value pairs, as bytes (a carrier with `alloc`).
+#[cfg(feature = "alloc")]
+type Request = Vec<(&'static str, Vec<u8>)>;
+
+#[cfg(feature = "alloc")]
+#[test]
+fn requests_with_duplicate_and_conflicting_headers() {
+    let tp = TP.to_vec();
+    let other = b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_vec();
+    let cases: [(Request, &str); 4] = [
+        (
+            vec![("traceparent", tp.clone()), ("traceparent", tp.clone())],
+            "invalid traceparent, new trace: traceparent: more than one traceparent field in the request",
+        ),
+        (
+            vec![("traceparent", tp.clone()), ("TRACEPARENT", other.clone())],
+            "invalid traceparent, new trace: traceparent: more than one traceparent field in the request",
+        ),
+        (
+            // The first valid, the second invalid: still two fields (T7).
+            vec![
+                ("traceparent", tp.clone()),
+                ("traceparent", b"garbage".to_vec()),
+            ],
+            "invalid traceparent, new trace: traceparent: more than one traceparent field in the request",
+        ),
+        (
+            // Conflicting tracestate members are not an error (S7): left-most wins.
+            vec![
+                ("traceparent", tp.clone()),
+                ("tracestate", b"a=1".to_vec()),
+                ("tracestate", b"a=2".to_vec()),
+            ],
+            "continued trace 4bf92f3577b34da6a3ce929d0e0e4736",
+        ),
+    ];
+    for (request, outcome) in cases {
+        assert_eq!(tracecontext::extract(&request).to_string(), outcome);
+    }
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn requests_with_headers_over_64k() {
+    // A version-00 traceparent followed by 64 KiB: invalid, at byte 55.
+    let mut long = TP.to_vec();
+    long.resize(64 * KIB + 1, b'x');
+    let request: Request = vec![("traceparent", long), ("tracestate", b"a=1".to_vec())];
+    let extracted = tracecontext::extract(&request);
+    let error = extracted.traceparent_error().unwrap();
+    assert_eq!((error.kind(), error.offset()), (ErrorKind::Trailing, 55));
+
+    // A future version may carry more: its tail is ignored unread (T5).
+    let mut future = TP_FUTURE.to_vec();
+    future.resize(64 * KIB + 1, b'x');
+    let request: Request = vec![("traceparent", future)];
+    assert!(tracecontext::extract(&request).parent().is_some());
+
+    // A 64 KiB tracestate: dropped with the reason, the trace continues.
+    let members: Vec<String> = (0..2000)
+        .map(|i| format!("k{i}={}", "v".repeat(30)))
+        .collect();
+    let huge = members.join(",").into_bytes();
+    assert!(huge.len() > 64 * KIB);
+    let request: Request = vec![("traceparent", TP.to_vec()), ("tracestate", huge)];
+    let extracted = tracecontext::extract(&request);
+    assert_eq!(extracted.parent().unwrap().tracestate(), "");
+    let error = extracted.tracestate_error().unwrap();
+    assert_eq!(
+        (error.kind(), error.member()),
+        (ErrorKind::MemberCount, Some(33))
+    );
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn requests_with_1000_tracestate_fields() {
+    let fields: Vec<String> = (0..1000).map(|i| format!("k{i}=v")).collect();
+    let mut request: Request = vec![("traceparent", TP.to_vec())];
+    request.extend(
+        fields
+            .iter()
+            .map(|f| ("tracestate", f.clone().into_bytes())),
+    );
+    let extracted = tracecontext::extract(&request);
+    assert_eq!(extracted.parent().unwrap().tracestate(), "");
+    assert_eq!(
+        extracted.tracestate_error().map(|e| (e.kind(), e.member())),
+        Some((ErrorKind::MemberCount, Some(33)))
+    );
+
+    // 32 members spread over 1 000 fields: joined and kept.
+    let mut request: Request = vec![("traceparent", TP.to_vec())];
+    request.extend((0..1000).map(|i| {
+        let value = if i % 32 == 0 {
+            fields[i / 32].clone().into_bytes()
+        } else {
+            b" ".to_vec()
+        };
+        ("tracestate", value)
+    }));
+    let extracted = tracecontext::extract(&request);
+    let kept = extracted.parent().unwrap().tracestate();
+    assert_eq!(kept, fields[..32].join(","));
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn requests_with_values_that_are_not_utf8() {
+    for byte in [0x80u8, 0xc3, 0xff] {
+        for at in [0, 2, 3, 20, 36, 53, 54] {
+            let mut tp = TP.to_vec();
+            tp[at] = byte;
+            let request: Request = vec![("traceparent", tp)];
+            let error = *tracecontext::extract(&request).traceparent_error().unwrap();
+            assert_eq!(error.offset(), at);
+        }
+        let request: Request = vec![
+            ("traceparent", TP.to_vec()),
+            ("tracestate", vec![b'a', b'=', byte]),
+        ];
+        let extracted = tracecontext::extract(&request);
+        assert_eq!(extracted.tracestate_error().map(|e| e.offset()), Some(2));
+    }
+}

@@ -69,9 +69,16 @@ where
 {
     let handler = Arc::new(handler);
     for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
+        let Ok(stream) = stream else {
+            // Out of file descriptors, most likely: give the system a moment rather
+            // than spin.
+            thread::sleep(Duration::from_millis(10));
+            continue;
+        };
         let handler = Arc::clone(&handler);
-        thread::spawn(move || {
+        // `thread::spawn` panics when the system cannot make a thread; dropping the
+        // connection is the better answer to that.
+        let _ = thread::Builder::new().spawn(move || {
             // A peer that goes away mid-request is not our problem to report.
             let _ = handle(stream, &*handler);
         });
@@ -91,9 +98,33 @@ fn handle(mut stream: TcpStream, handler: &dyn Fn(Request) -> Response) -> io::R
             }),
             None => Response::text(400, "bad request line"),
         },
-        Err(status) => Response::text(status, "malformed request"),
+        Err(status) => {
+            // The rest of the request is still unread: closing a socket with unread
+            // input makes the system reset the connection, and the client may lose
+            // the answer. Send it, then read and discard what is left for a moment.
+            write_response(&mut stream, &Response::text(status, "malformed request"))?;
+            return linger(stream);
+        }
     };
     write_response(&mut stream, &response)
+}
+
+/// Closes the sending side, then discards input until the peer closes, for at most
+/// `LINGER` and `MAX_BODY` bytes, so that the response is not lost to a reset.
+fn linger(mut stream: TcpStream) -> io::Result<()> {
+    const LINGER: Duration = Duration::from_secs(1);
+    stream.shutdown(std::net::Shutdown::Write)?;
+    stream.set_read_timeout(Some(LINGER))?;
+    let start = std::time::Instant::now();
+    let mut chunk = [0u8; 4096];
+    let mut discarded = 0;
+    while discarded < MAX_BODY && start.elapsed() < LINGER {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => discarded += n,
+        }
+    }
+    Ok(())
 }
 
 fn parse_request_line(line: &str) -> Option<(String, String)> {
@@ -108,14 +139,25 @@ fn parse_request_line(line: &str) -> Option<(String, String)> {
 }
 
 fn write_response(stream: &mut TcpStream, response: &Response) -> io::Result<()> {
-    let mut out = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status)).into_bytes();
+    let mut out = format!(
+        "HTTP/1.1 {} {}\r\n",
+        response.status,
+        reason(response.status)
+    )
+    .into_bytes();
     for (name, value) in &response.headers {
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
         out.extend_from_slice(value);
         out.extend_from_slice(b"\r\n");
     }
-    out.extend_from_slice(format!("content-length: {}\r\nconnection: close\r\n\r\n", response.body.len()).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "content-length: {}\r\nconnection: close\r\n\r\n",
+            response.body.len()
+        )
+        .as_bytes(),
+    );
     out.extend_from_slice(&response.body);
     stream.write_all(&out)?;
     stream.flush()
@@ -142,10 +184,14 @@ fn reason(status: u16) -> &'static str {
 fn read_message(stream: &mut impl Read) -> Result<(String, Fields, Vec<u8>), u16> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
+    // Where the search for the end of the head resumes: each byte is looked at a
+    // bounded number of times, however the head is split into reads.
+    let mut scanned = 0;
     let head_end = loop {
-        if let Some(at) = find(&buf, b"\r\n\r\n") {
-            break at;
+        if let Some(at) = find(&buf[scanned..], b"\r\n\r\n") {
+            break scanned + at;
         }
+        scanned = buf.len().saturating_sub(3);
         if buf.len() > MAX_HEAD {
             return Err(431);
         }
@@ -178,14 +224,18 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn parse_head(head: &[u8]) -> Option<(String, Fields)> {
-    let mut lines = head.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
     let start = String::from_utf8(lines.next()?.to_vec()).ok()?;
     let mut fields = Fields::new();
     for line in lines {
         let colon = line.iter().position(|&b| b == b':')?;
         let name = &line[..colon];
         let token = !name.is_empty()
-            && name.iter().all(|&c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c));
+            && name
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c));
         if !token {
             return None; // also refuses obsolete line folding
         }
@@ -202,7 +252,12 @@ fn content_length(fields: &Fields) -> Result<usize, u16> {
             return Err(411);
         }
         if name.eq_ignore_ascii_case("content-length") {
-            let parsed: usize = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()).ok_or(400u16)?;
+            // Digits only: `usize::from_str` would also take a leading `+`.
+            let parsed: usize = Some(value)
+                .filter(|v| !v.is_empty() && v.iter().all(u8::is_ascii_digit))
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .and_then(|v| v.parse().ok())
+                .ok_or(400u16)?;
             if length.is_some_and(|l| l != parsed) {
                 return Err(400);
             }
@@ -216,13 +271,24 @@ fn content_length(fields: &Fields) -> Result<usize, u16> {
 /// response. Entries with an empty name (the free slots of a fixed carrier) are
 /// skipped.
 pub fn post(url: &str, headers: &[(&str, &str)], body: &[u8]) -> io::Result<Response> {
-    let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("{what}: {url}"));
-    let rest = url.strip_prefix("http://").ok_or_else(|| invalid("only http:// URLs"))?;
+    let invalid =
+        |what: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("{what}: {url}"));
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| invalid("only http:// URLs"))?;
     let (authority, path) = match rest.find('/') {
         Some(at) => (&rest[..at], &rest[at..]),
         None => (rest, "/"),
     };
-    let addr = authority
+    // `host` alone (or `[v6]`) means port 80.
+    let default_port;
+    let with_port = if authority.ends_with(']') || !authority.contains(':') {
+        default_port = format!("{authority}:80");
+        default_port.as_str()
+    } else {
+        authority
+    };
+    let addr = with_port
         .to_socket_addrs()?
         .next()
         .ok_or_else(|| invalid("no address"))?;
@@ -234,14 +300,21 @@ pub fn post(url: &str, headers: &[(&str, &str)], body: &[u8]) -> io::Result<Resp
         out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
     }
     out.extend_from_slice(
-        format!("content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len())
-            .as_bytes(),
+        format!(
+            "content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
     );
     out.extend_from_slice(body);
     stream.write_all(&out)?;
     stream.flush()?;
-    let (start, headers, body) = read_message(&mut stream)
-        .map_err(|status| io::Error::new(io::ErrorKind::InvalidData, format!("bad response ({status})")))?;
+    let (start, headers, body) = read_message(&mut stream).map_err(|status| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("bad response ({status})"),
+        )
+    })?;
     let status = start
         .split(' ')
         .nth(1)

@@ -1,0 +1,119 @@
+//! The whole hop: extract (traceparent and tracestate) → child → inject, into a
+//! carrier of borrowed pairs and into a reused carrier of owned strings, against the
+//! obvious code that parses with `split` and builds owned strings.
+//!
+//! Every routine asserts its result, so a benchmark cannot measure a wrong answer.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use tracecontext::{Extracted, SpanId, extract};
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const OUTGOING: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-53995c3f42cd8ad8-01";
+/// A typical header: a few vendors.
+const FOUR: &str = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,vendor@tenant=opaque-1,ot=th:c";
+
+/// 32 members, 511 bytes.
+fn thirty_two() -> String {
+    let members: Vec<String> = (0..32)
+        .map(|i| {
+            format!(
+                "k{i:02}={:011x}",
+                0x00f0_67aa_0ba9u64.wrapping_mul(i + 1) & 0xfff_ffff_ffff
+            )
+        })
+        .collect();
+    members.join(",")
+}
+
+/// The obvious hop: find the headers by name, split and check the fields, build
+/// owned strings for the outgoing headers.
+fn naive_hop(incoming: &[(&str, &str)], span: &str) -> Option<Vec<(String, String)>> {
+    let tp = incoming
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("traceparent"))?
+        .1;
+    let parts: Vec<&str> = tp.split('-').collect();
+    let hex = |s: &str, n: usize| {
+        s.len() == n
+            && s.bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+    };
+    if parts.len() != 4
+        || parts[0] != "00"
+        || !hex(parts[1], 32)
+        || !hex(parts[2], 16)
+        || !hex(parts[3], 2)
+    {
+        return None;
+    }
+    let mut out = vec![(
+        "traceparent".to_string(),
+        format!("00-{}-{span}-{}", parts[1], parts[3]),
+    )];
+    if let Some((_, ts)) = incoming
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("tracestate"))
+    {
+        let members: Vec<(String, String)> = ts
+            .split(',')
+            .filter_map(|m| {
+                m.trim()
+                    .split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
+            .collect();
+        let joined: Vec<String> = members.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out.push(("tracestate".to_string(), joined.join(",")));
+    }
+    Some(out)
+}
+
+fn propagation(c: &mut Criterion) {
+    let mut g = c.benchmark_group("propagation");
+    let long = thirty_two();
+    let span = SpanId::from_u64(0x5399_5c3f_42cd_8ad8).unwrap();
+
+    for (n, state) in [(4, FOUR), (32, long.as_str())] {
+        let incoming = [("traceparent", TRACEPARENT), ("tracestate", state)];
+
+        g.bench_function(format!("hop_array/{n}"), |b| {
+            b.iter(|| {
+                let Extracted::Continued { parent, .. } = extract(black_box(&incoming)) else {
+                    panic!("valid input");
+                };
+                let child = parent.child(black_box(span));
+                let headers = child.headers();
+                let mut outgoing = [("", ""); 2];
+                headers.inject(&mut outgoing).unwrap();
+                assert_eq!(outgoing[0].1.len(), 55);
+                assert_eq!(outgoing[1].1.len(), state.len());
+                black_box(outgoing[1].1.as_ptr());
+            })
+        });
+
+        let mut reused: Vec<(String, String)> = Vec::new();
+        g.bench_function(format!("hop_reused_vec/{n}"), |b| {
+            b.iter(|| {
+                let extracted = extract(black_box(&incoming));
+                let child = extracted.parent().unwrap().child(black_box(span));
+                child.inject(&mut reused).unwrap();
+                assert_eq!(reused[0].1, OUTGOING);
+                assert_eq!(reused[1].1.len(), state.len());
+            })
+        });
+
+        g.bench_function(format!("naive_hop/{n}"), |b| {
+            b.iter(|| {
+                let out = naive_hop(black_box(&incoming), "53995c3f42cd8ad8").unwrap();
+                assert_eq!(out[0].1, OUTGOING);
+                assert_eq!(out[1].1.len(), state.len());
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, propagation);
+criterion_main!(benches);
