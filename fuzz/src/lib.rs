@@ -24,6 +24,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("traceparent", check_traceparent),
     ("tracestate", check_tracestate),
     ("tracestate_ops", check_tracestate_ops),
+    ("propagation", check_propagation),
 ];
 
 /// Checks an error's offset, header and message.
@@ -304,4 +305,108 @@ pub fn check_ops_input(input: &OpsInput) {
     let header = input.header.bytes();
     run_ops::<512>(&header, &input.ops);
     run_ops::<100>(&header, &input.ops);
+}
+
+/// Splits fuzzer input into a request's header fields: one `name:value` per line
+/// (a line without `:` is a name with an empty value).
+fn header_lines(data: &[u8]) -> Vec<(&[u8], &[u8])> {
+    data.split(|&b| b == b'\n')
+        .map(|line| match line.iter().position(|&b| b == b':') {
+            Some(at) => (&line[..at], &line[at + 1..]),
+            None => (line, &line[..0]),
+        })
+        .collect()
+}
+
+/// The values of header `name` (any case), in order.
+fn values<'a>(fields: &[(&[u8], &'a [u8])], name: &str) -> Vec<&'a [u8]> {
+    fields
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(name.as_bytes()))
+        .map(|(_, v)| *v)
+        .collect()
+}
+
+/// `propagation`: a request as `name:value` lines.
+///
+/// - `extract` restarts on no traceparent (T10) and on two or more (T7), and else
+///   agrees with `TraceParent::parse` of the one field (T9);
+/// - a continued trace forwards exactly the members of the joined tracestate fields
+///   (S2), or none with the strict parser's error (S6);
+/// - child, inject into a fixed array and extract again gives the same trace-id,
+///   the new span-id, the known flags and the same members (T11, S10);
+/// - the same bytes read as a `server-timing` value never panic, and a `trace`
+///   metric found there survives a round trip (R1).
+pub fn check_propagation(data: &[u8]) {
+    use tracecontext::{Extracted, SpanId, response};
+
+    let fields = header_lines(data);
+    let traceparents = values(&fields, "traceparent");
+    let extracted = tracecontext::extract(&fields);
+    match (traceparents.as_slice(), &extracted) {
+        ([], Extracted::Missing) => {}
+        ([_, _, ..], Extracted::Invalid(e)) => {
+            assert_eq!(e.kind(), tracecontext::ErrorKind::Duplicate)
+        }
+        ([one], Extracted::Invalid(e)) => assert_eq!(TraceParent::parse(one), Err(*e)),
+        (
+            [one],
+            Extracted::Continued {
+                parent,
+                tracestate_error,
+            },
+        ) => {
+            assert_eq!(TraceParent::parse(one), Ok(parent.traceparent()));
+            let states = values(&fields, "tracestate");
+            let reference = TraceStateView::parse_fields(states.iter().copied());
+            match (&reference, tracestate_error) {
+                (Err(want), Some(got)) => {
+                    assert_eq!(want, got);
+                    assert_eq!(parent.tracestate(), "");
+                }
+                (Ok(view), None) => {
+                    let forwarded = TraceStateView::parse(parent.tracestate().as_bytes())
+                        .expect("a forwarded tracestate is valid");
+                    // The members joined with single commas: what fits in 512 bytes.
+                    let joined: usize = view.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+                    if joined <= 513 || states.len() == 1 {
+                        assert!(forwarded.iter().eq(view.iter()), "members differ");
+                    } else {
+                        // Joined into 512 bytes and cut by S9: a subsequence.
+                        let mut all = view.iter();
+                        for kept in forwarded.iter() {
+                            assert!(all.any(|m| m == kept), "{kept:?} not in the input");
+                        }
+                    }
+                }
+                (reference, got) => panic!("tracestate: reference {reference:?}, extract {got:?}"),
+            }
+            // Round trip through a fixed carrier.
+            let span = SpanId::from_u64(0x5399_5c3f_42cd_8ad8).unwrap();
+            let child = parent.child(span);
+            let headers = child.headers();
+            let mut carrier = [("", ""); 2];
+            headers.inject(&mut carrier).expect("two slots are enough");
+            assert_eq!(
+                carrier[1].0.is_empty(),
+                child.tracestate().is_empty(),
+                "S10"
+            );
+            let again = tracecontext::extract(&carrier);
+            let again = again.parent().expect("what we inject extracts");
+            assert_eq!(again.trace_id(), parent.trace_id());
+            assert_eq!(again.span_id(), span);
+            assert_eq!(again.flags(), parent.flags().known());
+            assert_eq!(again.tracestate(), child.tracestate());
+        }
+        (fields, outcome) => panic!("{} traceparent fields gave {outcome}", fields.len()),
+    }
+
+    if let Ok(Some(tp)) = response::parse_server_timing(data) {
+        let metric = response::server_timing(&tp);
+        assert_eq!(
+            response::parse_server_timing(metric.as_bytes()),
+            Ok(Some(tp.with_flags(tp.flags().known())))
+        );
+    }
 }

@@ -358,11 +358,64 @@ pub fn tracestate_ops() -> Vec<Seed> {
 }
 
 /// Seeds for a target by name.
+/// Seeds for the `propagation` target: requests as `name:value` lines.
+pub fn propagation() -> Vec<Seed> {
+    let valid = String::from_utf8(tp("00", TRACE, PARENT, "01")).unwrap();
+    let request = |lines: &[&str]| lines.join("\n").into_bytes();
+    vec![
+        (
+            "continued",
+            request(&[
+                &format!("traceparent:{valid}"),
+                "tracestate:congo=t61rcWkgMzE",
+            ]),
+        ),
+        (
+            "any-case",
+            request(&[&format!("TraceParent: {valid} "), "TRACESTATE: a=1 ,b=2"]),
+        ),
+        (
+            "duplicate",
+            request(&[
+                &format!("traceparent:{valid}"),
+                &format!("traceparent:{valid}"),
+            ]),
+        ),
+        ("missing", request(&["tracestate:a=1", "trace-parent:x"])),
+        (
+            "invalid-tp",
+            request(&["traceparent:00-zz", "tracestate:a=1"]),
+        ),
+        (
+            "invalid-ts",
+            request(&[&format!("traceparent:{valid}"), "tracestate:foo=bar=baz"]),
+        ),
+        (
+            "fields",
+            request(&[
+                &format!("traceparent:{valid}"),
+                "tracestate:a=1",
+                "tracestate:",
+                "tracestate:b=2,a=3",
+            ]),
+        ),
+        (
+            "future",
+            request(&["traceparent:cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-ff-x"]),
+        ),
+        (
+            "server-timing",
+            format!("db;dur=53, trace;desc=\"{valid}\"").into_bytes(),
+        ),
+    ]
+}
+
 pub fn for_target(target: &str) -> Vec<Seed> {
     match target {
         "traceparent" => traceparent(),
         "tracestate" => tracestate(),
         "tracestate_ops" => tracestate_ops(),
+        "propagation" => propagation(),
         _ => Vec::new(),
     }
 }
