@@ -110,10 +110,21 @@ impl<'a> Extracted<'a> {
             Ok(traceparent) => traceparent,
             Err(error) => return Self::Invalid(error),
         };
-        let (state, tracestate_error) = match read_state(carrier, validation) {
-            Ok(state) => (state, None),
-            Err(error) => (State::EMPTY, Some(error)),
-        };
+        // Each arm builds the result where it is returned: a state moved through a
+        // local would be a 700-byte copy.
+        match read_state(carrier, validation) {
+            Read::Empty => Self::continued(traceparent, State::Borrowed(""), None),
+            Read::Field(text) => Self::continued(traceparent, State::Borrowed(text), None),
+            Read::Invalid(error) => Self::continued(traceparent, State::Borrowed(""), Some(error)),
+            Read::Fields => match join(carrier, validation) {
+                Ok(state) => Self::continued(traceparent, State::Owned(state), None),
+                Err(error) => Self::continued(traceparent, State::Borrowed(""), Some(error)),
+            },
+        }
+    }
+
+    #[inline(always)]
+    fn continued(traceparent: TraceParent, state: State<'a>, error: Option<Error>) -> Self {
         Self::Continued {
             parent: Context {
                 traceparent,
@@ -121,7 +132,7 @@ impl<'a> Extracted<'a> {
                 remote: true,
                 state,
             },
-            tracestate_error,
+            tracestate_error: error,
         }
     }
 
@@ -203,27 +214,36 @@ impl fmt::Display for Extracted<'_> {
     }
 }
 
+/// What the `tracestate` fields of a request hold, found without copying them.
+enum Read<'a> {
+    /// No members.
+    Empty,
+    /// One valid field, to forward as it is.
+    Field(&'a str),
+    /// Several fields, or a lenient read: the list must be built ([`join`]).
+    Fields,
+    /// An invalid list.
+    Invalid(Error),
+}
+
 /// Reads the `tracestate` fields of a request whose traceparent is valid.
 #[inline]
-fn read_state<'a, E: Extractor + ?Sized>(
-    carrier: &'a E,
-    validation: Validation,
-) -> Result<State<'a>, Error> {
+fn read_state<'a, E: Extractor + ?Sized>(carrier: &'a E, validation: Validation) -> Read<'a> {
     let mut fields = carrier.get_all(TRACESTATE);
     let Some(first) = fields.next() else {
-        return Ok(State::EMPTY);
+        return Read::Empty;
     };
-    if fields.next().is_none() && validation == Validation::Strict {
-        // One field, valid as a whole: forward it as it came (less the whitespace
-        // around it), with no copy.
-        if TraceStateView::parse(first)?.is_empty() {
-            return Ok(State::EMPTY);
-        }
-        // Valid members are ASCII, so this never fails.
-        let text = core::str::from_utf8(trim_ows(first).1).unwrap_or_default();
-        return Ok(State::Borrowed(text));
+    if fields.next().is_some() || validation != Validation::Strict {
+        return Read::Fields;
     }
-    join(carrier, validation).map(State::Owned)
+    // One field, valid as a whole: forward it as it came (less the whitespace around
+    // it), with no copy.
+    match TraceStateView::parse(first) {
+        Ok(view) if view.is_empty() => Read::Empty,
+        // Valid members are ASCII, so this never fails.
+        Ok(_) => Read::Field(core::str::from_utf8(trim_ows(first).1).unwrap_or_default()),
+        Err(error) => Read::Invalid(error),
+    }
 }
 
 /// Several fields are joined (S2), and a lenient read keeps only the valid members:
@@ -271,7 +291,6 @@ impl<'a, F: Fn() -> I + Clone, I: Iterator<Item = &'a [u8]>> Clone for Refetch<F
 }
 
 /// The tracestate a context forwards.
-#[derive(Clone)]
 #[allow(clippy::large_enum_variant)] // inline on purpose: no allocator needed
 enum State<'a> {
     /// A validated single field, forwarded verbatim; `""` when there is none.
@@ -280,9 +299,25 @@ enum State<'a> {
     Owned(TraceState),
 }
 
-impl State<'_> {
-    const EMPTY: Self = Self::Borrowed("");
+impl Clone for State<'_> {
+    /// Copies only what the variant holds: a derived `clone` copies the whole enum,
+    /// 700 bytes, even for a borrowed slice.
+    #[inline]
+    fn clone(&self) -> Self {
+        match self {
+            Self::Borrowed(text) => Self::Borrowed(text),
+            Self::Owned(state) => Self::Owned(copy_state(state)),
+        }
+    }
+}
 
+#[cold]
+#[inline(never)]
+fn copy_state(state: &TraceState) -> TraceState {
+    state.clone()
+}
+
+impl State<'_> {
     fn as_str(&self) -> &str {
         match self {
             Self::Borrowed(text) => text,
@@ -334,7 +369,7 @@ impl Context<'static> {
             traceparent,
             parent_span_id: None,
             remote: false,
-            state: State::EMPTY,
+            state: State::Borrowed(""),
         }
     }
 }
@@ -421,12 +456,7 @@ impl<'a> Context<'a> {
     #[must_use]
     #[inline]
     pub fn child(&self, span_id: SpanId) -> Self {
-        Self {
-            traceparent: self.traceparent.with_parent_id(span_id),
-            parent_span_id: Some(self.span_id()),
-            remote: false,
-            state: self.state.clone(),
-        }
+        self.derive(self.traceparent.with_parent_id(span_id))
     }
 
     /// A child context whose sampled flag is `sampled`: the only way to change the
@@ -434,11 +464,28 @@ impl<'a> Context<'a> {
     #[must_use]
     pub fn child_with_sampled(&self, span_id: SpanId, sampled: bool) -> Self {
         let flags = self.flags().with_sampled(sampled);
-        Self {
-            traceparent: self.traceparent.with_parent_id(span_id).with_flags(flags),
-            parent_span_id: Some(self.span_id()),
-            remote: false,
-            state: self.state.clone(),
+        self.derive(self.traceparent.with_parent_id(span_id).with_flags(flags))
+    }
+
+    /// A local context with `traceparent`, this context's span as its parent, and
+    /// this context's state. Each arm builds the whole result: going through a cloned
+    /// `State` would copy all 700 bytes of it even for a borrowed slice.
+    #[inline]
+    fn derive(&self, traceparent: TraceParent) -> Self {
+        let parent_span_id = Some(self.span_id());
+        match &self.state {
+            State::Borrowed(text) => Self {
+                traceparent,
+                parent_span_id,
+                remote: false,
+                state: State::Borrowed(text),
+            },
+            State::Owned(state) => Self {
+                traceparent,
+                parent_span_id,
+                remote: false,
+                state: State::Owned(copy_state(state)),
+            },
         }
     }
 
@@ -447,7 +494,7 @@ impl<'a> Context<'a> {
     #[must_use]
     pub fn into_owned(self) -> Context<'static> {
         let state = match self.state {
-            State::Borrowed("") => State::EMPTY,
+            State::Borrowed("") => State::Borrowed(""),
             State::Borrowed(text) => {
                 State::Owned(TraceState::parse(text.as_bytes()).unwrap_or_default())
             }
