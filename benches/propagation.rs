@@ -6,26 +6,14 @@
 
 use std::hint::black_box;
 
+mod common;
+
+use common::{FOUR, thirty_two};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tracecontext::{Extracted, SpanId, extract};
 
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const OUTGOING: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-53995c3f42cd8ad8-01";
-/// A typical header: a few vendors.
-const FOUR: &str = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,vendor@tenant=opaque-1,ot=th:c";
-
-/// 32 members, 511 bytes.
-fn thirty_two() -> String {
-    let members: Vec<String> = (0..32)
-        .map(|i| {
-            format!(
-                "k{i:02}={:011x}",
-                0x00f0_67aa_0ba9u64.wrapping_mul(i + 1) & 0xfff_ffff_ffff
-            )
-        })
-        .collect();
-    members.join(",")
-}
 
 /// The obvious hop: find the headers by name, split and check the fields, build
 /// owned strings for the outgoing headers.

@@ -6,28 +6,13 @@
 
 use std::hint::black_box;
 
+mod common;
+
+use common::{FOUR, thirty_two};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use tracecontext::{TraceState, TraceStateView};
 
 type Members = Vec<(String, String)>;
-
-/// A typical header: a few vendors.
-const FOUR: &str = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,vendor@tenant=opaque-1,ot=th:c";
-
-/// 32 members, 511 bytes: the most a 512-byte state holds.
-fn thirty_two() -> String {
-    let members: Vec<String> = (0..32)
-        .map(|i| {
-            format!(
-                "k{i:02}={:011x}",
-                0x00f0_67aa_0ba9u64.wrapping_mul(i + 1) & 0xfff_ffff_ffff
-            )
-        })
-        .collect();
-    let s = members.join(",");
-    assert_eq!(s.len(), 511);
-    s
-}
 
 /// The obvious parser: `split(',')`, trim, `split_once('=')`, owned strings, with
 /// the checks the spec needs (key and value grammar, at most 32 members).

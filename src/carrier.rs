@@ -417,69 +417,47 @@ impl<'v, K: Slot<'v>, V: Slot<'v>> Injector<'v> for Vec<(K, V)> {
     }
 }
 
-#[cfg(feature = "std")]
-impl<S> Extractor for std::collections::HashMap<String, String, S> {
-    fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
-        self.iter()
-            .filter(move |(k, _)| matches(k.as_bytes(), name))
-            .map(|(_, v)| v.as_bytes())
-    }
-}
-
-#[cfg(feature = "std")]
-impl<S: core::hash::BuildHasher> Injector<'_> for std::collections::HashMap<String, String, S> {
-    fn set(&mut self, name: &'static str, value: &str) -> Result<(), InjectError> {
-        if self
-            .keys()
-            .any(|k| k != name && matches(k.as_bytes(), name))
-        {
-            self.retain(|k, _| k == name || !matches(k.as_bytes(), name));
-        }
-        match self.get_mut(name) {
-            Some(v) => v.set_text(value),
-            None => {
-                self.insert(String::from(name), String::from(value));
+/// The carrier traits for a map from `String` names to `String` values, whose names
+/// may be in any case: reads match case-insensitively, and a write leaves one entry,
+/// under the lowercase name.
+macro_rules! string_map_carrier {
+    ($(#[$cfg:meta])* [$($generics:tt)*] $map:ty) => {
+        $(#[$cfg])*
+        impl<$($generics)*> Extractor for $map {
+            fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
+                self.iter()
+                    .filter(move |(k, _)| matches(k.as_bytes(), name))
+                    .map(|(_, v)| v.as_bytes())
             }
         }
-        Ok(())
-    }
 
-    fn remove(&mut self, name: &'static str) {
-        self.retain(|k, _| !matches(k.as_bytes(), name));
-    }
-}
+        $(#[$cfg])*
+        impl<$($generics)*> Injector<'_> for $map {
+            fn set(&mut self, name: &'static str, value: &str) -> Result<(), InjectError> {
+                if self.keys().any(|k| k != name && matches(k.as_bytes(), name)) {
+                    self.retain(|k, _| k == name || !matches(k.as_bytes(), name));
+                }
+                match self.get_mut(name) {
+                    Some(v) => v.set_text(value),
+                    None => {
+                        self.insert(String::from(name), String::from(value));
+                    }
+                }
+                Ok(())
+            }
 
-#[cfg(feature = "alloc")]
-impl Extractor for BTreeMap<String, String> {
-    fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
-        self.iter()
-            .filter(move |(k, _)| matches(k.as_bytes(), name))
-            .map(|(_, v)| v.as_bytes())
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl Injector<'_> for BTreeMap<String, String> {
-    fn set(&mut self, name: &'static str, value: &str) -> Result<(), InjectError> {
-        if self
-            .keys()
-            .any(|k| k != name && matches(k.as_bytes(), name))
-        {
-            self.retain(|k, _| k == name || !matches(k.as_bytes(), name));
-        }
-        match self.get_mut(name) {
-            Some(v) => v.set_text(value),
-            None => {
-                self.insert(String::from(name), String::from(value));
+            fn remove(&mut self, name: &'static str) {
+                self.retain(|k, _| !matches(k.as_bytes(), name));
             }
         }
-        Ok(())
-    }
-
-    fn remove(&mut self, name: &'static str) {
-        self.retain(|k, _| !matches(k.as_bytes(), name));
-    }
+    };
 }
+
+string_map_carrier!(
+    #[cfg(feature = "std")]
+    [S: core::hash::BuildHasher] std::collections::HashMap<String, String, S>
+);
+string_map_carrier!(#[cfg(feature = "alloc")] [] BTreeMap<String, String>);
 
 #[cfg(feature = "http")]
 impl Extractor for http::HeaderMap {

@@ -75,18 +75,23 @@ pub fn server_timing(traceparent: &TraceParent) -> Encoded<SERVER_TIMING_LEN> {
 /// # Ok::<(), tracecontext::Error>(())
 /// ```
 pub fn parse_server_timing(value: &[u8]) -> Result<Option<TraceParent>, Error> {
+    match trace_metric(value) {
+        Some(metric) => metric.parse(value),
+        None => Ok(None),
+    }
+}
+
+/// The first metric named `trace` in a `Server-Timing` value.
+fn trace_metric(value: &[u8]) -> Option<Metric> {
     let mut at = 0;
     while at < value.len() {
         let metric = Metric::read(value, at);
         at = metric.end;
         if metric.is_trace {
-            return match metric.desc {
-                None => Ok(None),
-                Some(desc) => desc.parse(value).map(Some),
-            };
+            return Some(metric);
         }
     }
-    Ok(None)
+    None
 }
 
 /// Reads the context a server returned: the `trace` metric of the `server-timing`
@@ -99,16 +104,8 @@ pub fn parse_server_timing(value: &[u8]) -> Result<Option<TraceParent>, Error> {
 /// Offsets count from the start of the field that held the value.
 pub fn extract<E: Extractor + ?Sized>(carrier: &E) -> Result<Option<TraceParent>, Error> {
     for field in carrier.get_all(SERVER_TIMING) {
-        let mut at = 0;
-        while at < field.len() {
-            let metric = Metric::read(field, at);
-            at = metric.end;
-            if metric.is_trace {
-                return match metric.desc {
-                    None => Ok(None),
-                    Some(desc) => desc.parse(field).map(Some),
-                };
-            }
+        if let Some(metric) = trace_metric(field) {
+            return metric.parse(field);
         }
     }
     let mut legacy = carrier.get_all(TRACERESPONSE);
@@ -255,6 +252,16 @@ impl Metric {
             is_trace,
             desc,
             end: if i < b.len() { i + 1 } else { i },
+        }
+    }
+}
+
+impl Metric {
+    /// The traceparent in the metric's `desc`, if it has one.
+    fn parse(&self, value: &[u8]) -> Result<Option<TraceParent>, Error> {
+        match &self.desc {
+            None => Ok(None),
+            Some(desc) => desc.parse(value).map(Some),
         }
     }
 }
