@@ -158,17 +158,17 @@ fn token_end(b: &[u8], mut at: usize) -> usize {
 }
 
 /// The end of a quoted string whose opening `"` is at `at`: the index after the
-/// closing quote, or the end of the input when it is not closed.
-fn quoted_end(b: &[u8], mut at: usize) -> usize {
+/// closing quote, or `None` when the input ends first.
+fn quoted_end(b: &[u8], mut at: usize) -> Option<usize> {
     at += 1;
     while at < b.len() {
         match b[at] {
-            b'"' => return at + 1,
+            b'"' => return Some(at + 1),
             b'\\' => at += 2,
             _ => at += 1,
         }
     }
-    b.len()
+    None
 }
 
 /// From `at`, the index after the next `,` outside quoted strings, or the end.
@@ -176,7 +176,7 @@ fn next_metric(b: &[u8], mut at: usize) -> usize {
     while at < b.len() {
         match b[at] {
             b',' => return at + 1,
-            b'"' => at = quoted_end(b, at),
+            b'"' => at = quoted_end(b, at).unwrap_or(b.len()),
             _ => at += 1,
         }
     }
@@ -216,10 +216,9 @@ impl Metric {
             }
             i = skip_ows(b, i + 1);
             let value = if i < b.len() && b[i] == b'"' {
-                let end = quoted_end(b, i);
-                if end == b.len() && (end - i < 2 || b[end - 1] != b'"') {
+                let Some(end) = quoted_end(b, i) else {
                     break false; // unterminated
-                }
+                };
                 let value = Desc {
                     start: i + 1,
                     end: end - 1,
@@ -357,6 +356,13 @@ mod tests {
         let metric = server_timing(&tp);
         assert_eq!(metric.len(), SERVER_TIMING_LEN);
         assert_eq!(parse(&metric), Ok(Some(tp)));
+    }
+
+    #[test]
+    fn r1_an_unterminated_quoted_desc_is_no_metric() {
+        // The last quote is escaped, so the string never closes.
+        let value = "trace;desc=\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\\\"";
+        assert_eq!(parse(value), Ok(None));
     }
 
     #[test]
