@@ -133,7 +133,8 @@ pub const TRACEPARENT: &str = "traceparent";
 /// case-insensitively.
 pub const TRACESTATE: &str = "tracestate";
 
-/// The README's examples, run as doctests.
-#[cfg(doctest)]
+/// The README's examples, run as doctests (with the default features, which they
+/// assume).
+#[cfg(all(doctest, feature = "std"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
