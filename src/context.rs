@@ -7,6 +7,8 @@ use crate::encoded::Encoded;
 use crate::error::{Error, ErrorKind, Reason};
 use crate::flags::TraceFlags;
 use crate::id::{SpanId, TraceId};
+use crate::random::IdSource;
+use crate::sampling::{Decision, Parent, Sampler};
 use crate::traceparent::{TraceParent, trim_ows};
 use crate::tracestate::{TraceState, TraceStateView, Validation};
 use crate::{TRACEPARENT, TRACESTATE};
@@ -193,6 +195,24 @@ impl<'a> Extracted<'a> {
     }
 }
 
+impl<'a> Extracted<'a> {
+    /// This service's context, with IDs drawn from `ids`: a child of the caller's
+    /// (one new span-id) when the trace continues, else a new root (a new trace-id
+    /// and span-id, the random flag when `ids` promises random trace-ids, rule T12)
+    /// with the sampled flag `sampled_if_root`.
+    #[must_use]
+    pub fn child_or_root_from(
+        &self,
+        ids: &mut impl IdSource,
+        sampled_if_root: bool,
+    ) -> Context<'a> {
+        match self {
+            Self::Continued { parent, .. } => parent.child_from(ids),
+            _ => Context::root_from(ids, sampled_if_root),
+        }
+    }
+}
+
 impl fmt::Display for Extracted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -362,6 +382,28 @@ impl Context<'static> {
         Self::new(TraceParent::new(trace_id, span_id, flags.known()))
     }
 
+    /// A new trace with IDs from `ids`: the random flag is set exactly when `ids`
+    /// promises random trace-ids (rule T12), the sampled flag as given.
+    #[must_use]
+    pub fn root_from(ids: &mut impl IdSource, sampled: bool) -> Self {
+        let flags = TraceFlags::NONE
+            .with_random(ids.random_trace_ids())
+            .with_sampled(sampled);
+        let trace_id = ids.trace_id();
+        Self::root(trace_id, ids.span_id(), flags)
+    }
+
+    /// A new trace with IDs from `ids`, sampled as `sampler` decides for a span
+    /// with no parent; the decision may add `ot=th:...` to the new `tracestate`.
+    pub fn root_decided(ids: &mut impl IdSource, sampler: &mut impl Sampler) -> (Self, Decision) {
+        let mut root = Self::root_from(ids, false);
+        let decision = sampler.decide(Parent::None, root.trace_id(), root.tracestate_mut());
+        root.traceparent = root
+            .traceparent
+            .with_flags(root.flags().with_sampled(decision.sampled()));
+        (root, decision)
+    }
+
     /// A local context with this `traceparent` and no `tracestate`.
     #[must_use]
     pub const fn new(traceparent: TraceParent) -> Self {
@@ -457,6 +499,44 @@ impl<'a> Context<'a> {
     #[inline]
     pub fn child(&self, span_id: SpanId) -> Self {
         self.derive(self.traceparent.with_parent_id(span_id))
+    }
+
+    /// A child context with a new span-id from `ids` (see [`child`](Self::child)).
+    #[must_use]
+    #[inline]
+    pub fn child_from(&self, ids: &mut impl IdSource) -> Self {
+        self.child(ids.span_id())
+    }
+
+    /// A child context with a new span-id from `ids`, sampled as `sampler` decides
+    /// for a span whose parent is this context (rule T11 allows the flag to change
+    /// because the span-id does). The decision may update the child's `ot`
+    /// tracestate member (P6), which copies the `tracestate` into the child.
+    ///
+    /// ```
+    /// use tracecontext::sampling::{ParentBased, Probability};
+    /// use tracecontext::SeededIds;
+    ///
+    /// let incoming = [("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")];
+    /// let extracted = tracecontext::extract(&incoming);
+    /// let parent = extracted.parent().unwrap();
+    /// let mut ids = SeededIds::new(1);
+    /// let mut sampler = ParentBased::untrusted(Probability::new(0.01));
+    /// let (child, decision) = parent.child_decided(&mut ids, &mut sampler);
+    /// // R = 0xce929d0e0e4736 is below th:fd70a (1%): not sampled (P7).
+    /// assert!(!decision.sampled() && !child.is_sampled());
+    /// ```
+    pub fn child_decided(
+        &self,
+        ids: &mut impl IdSource,
+        sampler: &mut impl Sampler,
+    ) -> (Self, Decision) {
+        let mut child = self.child_from(ids);
+        let decision = sampler.decide(Parent::of(self), child.trace_id(), child.tracestate_mut());
+        child.traceparent = child
+            .traceparent
+            .with_flags(child.flags().with_sampled(decision.sampled()));
+        (child, decision)
     }
 
     /// A child context whose sampled flag is `sampled`: the only way to change the

@@ -109,7 +109,9 @@ mod error;
 mod flags;
 mod hex;
 mod id;
+pub mod random;
 pub mod response;
+pub mod sampling;
 mod swar;
 mod traceparent;
 mod tracestate;
@@ -120,6 +122,9 @@ pub use encoded::Encoded;
 pub use error::{Error, ErrorKind};
 pub use flags::TraceFlags;
 pub use id::{SpanId, TraceId};
+#[cfg(feature = "std")]
+pub use random::ThreadIds;
+pub use random::{IdSource, SeededIds};
 pub use traceparent::TraceParent;
 pub use tracestate::{
     Iter, LONG_MEMBER, MAX_KEY_LEN, MAX_MEMBERS, MAX_VALUE_LEN, Members, TraceState,

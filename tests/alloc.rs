@@ -414,3 +414,41 @@ fn response_side() {
         tracecontext::response::extract(black_box(&response)).unwrap()
     });
 }
+
+#[test]
+fn id_generation_and_sampling_decisions() {
+    use tracecontext::sampling::{Parent, ParentBased, Probability, RateLimited, Sampler};
+    use tracecontext::{IdSource, SeededIds};
+
+    let mut seeded = SeededIds::new(1);
+    assert_no_alloc("seeded ids", || (seeded.trace_id(), seeded.span_id()));
+    #[cfg(feature = "std")]
+    {
+        // The first call on a thread seeds it; std may allocate then (thread
+        // handles), so warm up before counting.
+        let _ = tracecontext::ThreadIds.span_id();
+        assert_no_alloc("thread ids", || {
+            (
+                tracecontext::ThreadIds.trace_id(),
+                tracecontext::ThreadIds.span_id(),
+            )
+        });
+    }
+    let trace_id = TraceId::from_u128(0x4bf92f3577b34da6a3ce929d0e0e4736).unwrap();
+    let mut state = TraceState::<512>::parse(b"ot=rv:ce929d0e0e4736;th:8,a=1").unwrap();
+    let mut probability =
+        ParentBased::new(Probability::new(0.25)).remote_sampled(tracecontext::sampling::Rule::Root);
+    assert_no_alloc("probability decision with a th update", || {
+        probability.decide(Parent::Remote { sampled: true }, trace_id, &mut state)
+    });
+    assert_eq!(state.get("ot"), Some("rv:ce929d0e0e4736;th:c"));
+    let mut limiter = RateLimited::new(10, 10, || 0u64);
+    assert_no_alloc("rate limited decision", || {
+        limiter.decide(Parent::None, trace_id, &mut state)
+    });
+    let mut ids = SeededIds::new(2);
+    let root = tracecontext::Context::root_from(&mut ids, true);
+    assert_no_alloc("decided child", || {
+        root.child_decided(&mut ids, &mut Probability::new(0.5))
+    });
+}
