@@ -25,6 +25,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("tracestate", check_tracestate),
     ("tracestate_ops", check_tracestate_ops),
     ("propagation", check_propagation),
+    ("sampling", check_sampling),
 ];
 
 /// Checks an error's offset, header and message.
@@ -408,5 +409,61 @@ pub fn check_propagation(data: &[u8]) {
             response::parse_server_timing(metric.as_bytes()),
             Ok(Some(tp.with_flags(tp.flags().known())))
         );
+    }
+}
+
+/// `sampling`: any bytes as an `ot` value and as a tracestate.
+///
+/// - `OtValue::parse` agrees with a split-based reading of P1–P3 on the verdict and
+///   on `th` and `rv`;
+/// - setting `th` then re-parsing gives that `th`, the same `rv` and the other
+///   sub-keys in order; erasing it leaves no `th` (P1, P6);
+/// - a probability decision on a tracestate read from the bytes leaves a valid
+///   tracestate whose `ot` member, if any, parses, with `th` present exactly when
+///   the decision sampled (P6).
+pub fn check_sampling(data: &[u8]) {
+    use tracecontext::sampling::{OtValue, Parent, Probability, Sampler, Threshold};
+
+    if let Ok(text) = std::str::from_utf8(data) {
+        let parsed = OtValue::parse(text);
+        assert_eq!(
+            parsed.is_ok(),
+            model::ot_is_valid(text),
+            "{text:?}: {parsed:?}"
+        );
+        if let Ok(ot) = parsed {
+            let mut buf = [0u8; 256];
+            let th = Threshold::from_value(0x00c0_ffee_0000_00).unwrap();
+            if let Ok(set) = ot.with_threshold(Some(th), &mut buf) {
+                let again = OtValue::parse(set).expect("a set value parses");
+                assert_eq!(again.threshold(), Some(th));
+                assert_eq!(again.randomness(), ot.randomness());
+            }
+            let mut buf = [0u8; 256];
+            let erased = ot
+                .with_threshold(None, &mut buf)
+                .expect("erasing never grows");
+            if !erased.is_empty() {
+                let again = OtValue::parse(erased).expect("an erased value parses");
+                assert_eq!(again.threshold(), None);
+                assert_eq!(again.randomness(), ot.randomness());
+            }
+        }
+    }
+
+    if let Ok(mut state) =
+        TraceState::<512>::parse_fields_with(std::iter::once(data), Validation::Lenient)
+    {
+        let trace_id =
+            tracecontext::TraceId::from_u128(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736).unwrap();
+        let decision = Probability::new(0.25).decide(Parent::None, trace_id, &mut state);
+        TraceStateView::parse(state.as_bytes()).expect("still a valid tracestate");
+        if let Some(ot) = state.get("ot") {
+            let ot = OtValue::parse(ot);
+            if decision.error().is_none() {
+                let ot = ot.expect("a written ot parses");
+                assert_eq!(ot.threshold().is_some(), decision.sampled());
+            }
+        }
     }
 }

@@ -217,3 +217,34 @@ impl Model {
             .map(|(_, v)| v.as_str())
     }
 }
+
+/// Whether `text` is a valid `ot` value by P1–P3, read the slow way.
+pub fn ot_is_valid(text: &str) -> bool {
+    if text.len() > 256 {
+        return false;
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for item in text.split(';') {
+        let Some((key, value)) = item.split_once(':') else {
+            return false;
+        };
+        let key_ok = key.starts_with(|c: char| c.is_ascii_lowercase())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let value_ok = value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if !key_ok || !value_ok || keys.contains(&key) {
+            return false;
+        }
+        let hex = |s: &str| s.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'));
+        match key {
+            "th" if !(1..=14).contains(&value.len()) || !hex(value) => return false,
+            "rv" if value.len() != 14 || !hex(value) => return false,
+            _ => {}
+        }
+        keys.push(key);
+    }
+    true
+}

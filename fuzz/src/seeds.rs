@@ -410,12 +410,29 @@ pub fn propagation() -> Vec<Seed> {
     ]
 }
 
+/// Seeds for the `sampling` target: `ot` values and tracestates (P1–P7).
+pub fn sampling() -> Vec<Seed> {
+    [
+        ("th", "th:c"),
+        ("th-rv-other", "rv:ce929d0e0e4736;th:fd70a;x:y.z"),
+        ("th-too-long", "th:ffffffffffffffff"),
+        ("rv-short", "rv:3"),
+        ("duplicate", "th:8;th:c"),
+        ("state", "rojo=1,ot=th:8;rv:01000000000000,congo=2"),
+        ("state-bad-ot", "ot=th:X,a=1"),
+    ]
+    .into_iter()
+    .map(|(name, text)| (name, text.as_bytes().to_vec()))
+    .collect()
+}
+
 pub fn for_target(target: &str) -> Vec<Seed> {
     match target {
         "traceparent" => traceparent(),
         "tracestate" => tracestate(),
         "tracestate_ops" => tracestate_ops(),
         "propagation" => propagation(),
+        "sampling" => sampling(),
         _ => Vec::new(),
     }
 }

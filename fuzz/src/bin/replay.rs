@@ -118,7 +118,7 @@ fn main() -> std::io::Result<ExitCode> {
         Some(target) => {
             let Some((_, check)) = TARGETS.iter().find(|(t, _)| *t == target) else {
                 eprintln!(
-                    "unknown target {target:?}; targets: traceparent, tracestate, tracestate_ops, propagation"
+                    "unknown target {target:?}; targets: traceparent, tracestate, tracestate_ops, propagation, sampling"
                 );
                 return Ok(ExitCode::from(2));
             };
