@@ -67,6 +67,11 @@
 //! # Ok::<(), tracecontext::InjectError>(())
 //! ```
 //!
+//! New IDs come from an [`IdSource`] ([`ThreadIds`] with `std`, [`SeededIds`]
+//! anywhere; see [`random`]), and [`sampling`] decides which traces to record,
+//! consistently across services (OpenTelemetry's `ot=th:...` probability sampling,
+//! parent-based rules with a trust-boundary option, rate limiting).
+//!
 //! The [`response`] module covers the response side (a `server-timing` metric
 //! naming the server's span, rules R1 and R2).
 //!
