@@ -776,6 +776,11 @@ impl<R: Sampler> ParentBased<R> {
 
     /// For a trust boundary: `root` decides for new traces and for remote parents,
     /// whatever their flag says; local parents are followed.
+    ///
+    /// A caller still chooses the randomness that a [`Probability`] root reads (its
+    /// trace-id, or an `rv`), so a hostile caller can pick one that is always kept.
+    /// To bound what callers can make an edge record, use [`RateLimited`] as the
+    /// root.
     #[must_use]
     pub const fn untrusted(root: R) -> Self {
         Self::new(root)
