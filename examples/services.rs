@@ -1,12 +1,19 @@
-//! One trace across three HTTP services and a message queue, checked at the end.
+//! One trace across three HTTP services and a message queue, then consistent
+//! sampling across the same services; both checked at the end.
 //!
 //! ```text
 //! cargo run --example services
 //! ```
 //!
-//! The program starts three services on loopback ports (each serving on its own
-//! threads) and a queue consumer thread; then a client (this `main`) starts a new
-//! trace and calls the first service:
+//! The program runs two phases. Each starts its own set of services: edge, orders
+//! and payments on loopback ports (each serving on its own threads), and a queue
+//! consumer thread, shipping. A client (this `main`) calls edge.
+//!
+//! # Phase 1: one checkout, hop by hop
+//!
+//! Every service samples with probability 1 here, so the one trace is recorded
+//! whole. The client starts it, sampled with `ot=th:0` in `tracestate`, and calls
+//! the first service:
 //!
 //! - **edge** continues the trace, adds its own `tracestate` entry (`edge=<span-id>`,
 //!   at the front by rule S8) and calls orders;
@@ -21,10 +28,10 @@
 //! - **shipping**, a consumer thread, continues the trace from the message headers.
 //!
 //! Every hop extracts the incoming context with [`tracecontext::extract`], makes its
-//! server (or consumer) span a child with a new span-id, and injects a further child
-//! into each outgoing call. Each span is recorded in a shared collector; at the end
-//! the program prints the span tree, checks the facts below, and exits with status 1
-//! if one fails, so it doubles as a smoke test:
+//! server (or consumer) span a child with a new span-id from [`ThreadIds`], lets its
+//! sampler set the sampled flag ([`Context::child_decided`]), and injects a further
+//! child into each outgoing call. Each sampled span is recorded in a shared
+//! collector; the program prints the span tree and checks:
 //!
 //! - one trace-id across all the spans, which form one tree with unique span-ids;
 //! - the payment attempts are siblings under the orders server span, and the last
@@ -34,28 +41,52 @@
 //! - the `edge` entry reached every span after edge, payments and the consumer
 //!   included.
 //!
-//! Sample output (IDs are random on each run; the last line is cut here):
+//! # Phase 2: a batch, sampled consistently
+//!
+//! The services start again with smaller probabilities (edge 0.5, orders 0.25,
+//! payments 0.1; no warm-up failure, no narration), and the client sends 200
+//! checkouts, each a new trace. Every service decides for itself on every request,
+//! whatever its caller decided: its sampler is [`ParentBased`] with [`Rule::Root`]
+//! for remote parents, which hands the decision to [`Probability`]. That keeps a
+//! trace when its randomness `R` (here the low 56 bits of the trace-id) reaches the
+//! service's threshold `T`, and writes `ot=th:T`. Spans a service starts under its
+//! own spans keep their flags, and shipping follows the producer span. Spans that
+//! are not sampled are not recorded.
+//!
+//! The services never talk about sampling, yet they agree: the probabilities fall
+//! along the calls, so the thresholds rise, and a trace that passes payments'
+//! threshold has passed orders' and edge's too. The program prints how many traces
+//! each service sampled and checks:
+//!
+//! - the sampled sets are nested: every trace payments sampled, orders and edge
+//!   sampled, and every trace orders sampled, edge sampled;
+//! - there are no partial traces: every sampled span's parent was sampled;
+//! - each service sampled exactly the traces whose `R` reaches its `T`, and its
+//!   sampled spans forward `ot=th:T`;
+//! - each service's share is within 5 standard deviations of its probability.
+//!
+//! Sample output (IDs and counts change on each run; long lines are cut here):
 //!
 //! ```text
-//! client: new trace 93d523fe3ffae576564a0c945c282d9c, calling edge
-//! edge: continued trace 93d523fe3ffae576564a0c945c282d9c, tracestate now "edge=e8f80184c6429977"
+//! client: new trace b5e9ea6fb4853768d653adb6b3aa022b, calling edge
+//! edge: continued trace b5e9ea6fb4853768d653adb6b3aa022b, tracestate now "edge=4b6bda9395a48be0,ot=th:0"
 //! orders: payments attempt 1 answered 503, retrying
-//! orders: payments answered 200, server-timing trace;desc=00-93d523fe3ffae576564a0c945c282d9c-4bfc84790a037038-03 (payments span 4bfc84790a037038)
-//! orders: published orders.paid with traceparent 00-93d523fe3ffae576564a0c945c282d9c-a920cef0502df93f-03
+//! orders: payments answered 200, server-timing trace;desc=00-b5e9ea6fb4853768d653adb6b3aa022b-f9dfd70bd46bbad4-03 (payments span f9dfd70bd46bbad4)
+//! orders: published orders.paid with traceparent 00-b5e9ea6fb4853768d653adb6b3aa022b-67eec60f25767311-03
 //! client: edge answered 200 "order accepted"
-//! client: shipping processed orders.paid {"order":"A-1001","amount":"12.50"} in span 3fa260cafdf6491b
+//! client: shipping processed orders.paid {"order":"A-1001","amount":"12.50"} in span c8f86b53efa36279
 //!
-//! trace 93d523fe3ffae576564a0c945c282d9c, 10 spans:
-//! client client: POST /checkout -> edge                       span 735e66fa03c50cd2  200
-//!   edge server: POST /checkout                               span e8f80184c6429977  200  tracestate now "edge=e8f80184c6429977"
-//!     edge client: POST /orders -> orders                     span 5fda94ffaee9441a  200
-//!       orders server: POST /orders                           span d99243dd079adaee  200
-//!         orders client: POST /charge -> payments, attempt 1  span 5cfe2724454c1a8a  503  server-timing: span be6d0b1ec8b70145
-//!           payments server: POST /charge                     span be6d0b1ec8b70145  503
-//!         orders client: POST /charge -> payments, attempt 2  span 5693dd20f683fcca  200  server-timing: span 4bfc84790a037038
-//!           payments server: POST /charge                     span 4bfc84790a037038  200
-//!         orders producer: publish orders.paid                span a920cef0502df93f  done
-//!           shipping consumer: process orders.paid            span 3fa260cafdf6491b  done
+//! trace b5e9ea6fb4853768d653adb6b3aa022b, 10 spans:
+//! client client: POST /checkout -> edge                       span 3708bb8f5aa5c117  200  tracestate now "ot=th:0"
+//!   edge server: POST /checkout                               span 4b6bda9395a48be0  200  tracestate now "edge=4b6bda9395a48be0,ot=th:0"
+//!     edge client: POST /orders -> orders                     span 8232b35394e06e51  200
+//!       orders server: POST /orders                           span 872e0baa791224cb  200
+//!         orders client: POST /charge -> payments, attempt 1  span 9c9a79a33ba7e0b0  503  server-timing: span 5d734efc56b2336d
+//!           payments server: POST /charge                     span 5d734efc56b2336d  503
+//!         orders client: POST /charge -> payments, attempt 2  span da2e2e668b4e4b21  200  server-timing: span f9dfd70bd46bbad4
+//!           payments server: POST /charge                     span f9dfd70bd46bbad4  200
+//!         orders producer: publish orders.paid                span 67eec60f25767311  done
+//!           shipping consumer: process orders.paid            span c8f86b53efa36279  done
 //!
 //! ok    one trace-id, one tree, unique span-ids
 //! ok    payment attempts are siblings under the orders server span
@@ -63,38 +94,128 @@
 //! ok    the queue consumer continues from the producer span
 //! ok    the edge tracestate entry reaches every later span
 //!
-//! ok: one trace-id 93d523fe3ffae576564a0c945c282d9c across 10 spans; 2 payment attempts under the same parent span d99243dd079adaee; ...
+//! walkthrough: one trace-id b5e9ea6fb4853768d653adb6b3aa022b across 10 spans; 2 payment attempts under ...
+//!
+//! batch: 200 checkouts, each a new trace; edge, orders and payments each sample on their own
+//! service   probability  threshold  sampled
+//! edge      0.5          th:8        96/200 = 0.480
+//! orders    0.25         th:c        49/200 = 0.245
+//! payments  0.1          th:e666     23/200 = 0.115
+//! shipping  follows      -           49/200 = 0.245
+//!
+//! ok    the sampled sets are nested: payments within orders within edge
+//! ok    no partial traces: every sampled span's parent span was sampled
+//! ok    each service sampled exactly the traces with R >= its T, and forwarded th:T
+//! ok    each service's rate is near its probability
+//!
+//! batch: sampled traces nested: payments 23 within orders 49 within edge 96; 611 sampled spans, ...
+//!
+//! ok: walkthrough and batch passed (147ms)
 //! ```
 //!
 //! A `tracestate` is shown in the tree only where it differs from the parent
 //! span's. On a failure (a service unreachable, a check not met) the program says
-//! what failed, still prints the spans it has, and exits with status 1.
+//! what failed, still prints what it has, and exits with status 1, so it doubles as
+//! a smoke test.
 
 #[path = "support/http.rs"]
 mod http;
-#[path = "support/ids.rs"]
-mod ids;
 
+use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use tracecontext::sampling::{Decision, OtValue, ParentBased, Probability, Rule, Threshold};
 use tracecontext::{
-    Context, Extracted, Extractor, SpanId, TraceFlags, TraceId, TraceParent, TraceStateView,
+    Context, Extracted, Extractor, SpanId, ThreadIds, TraceId, TraceParent, TraceStateView,
 };
 
 /// How many times orders tries to charge a payment.
 const PAYMENT_ATTEMPTS: u32 = 3;
-/// How long the client waits for the queue consumer after the call chain returns.
+/// How long the client waits for the queue consumer after the last call returns.
 const CONSUMER_WAIT: Duration = Duration::from_secs(2);
 /// The queue topic orders publishes to.
 const TOPIC: &str = "orders.paid";
 /// The vendor key edge adds to `tracestate`.
 const EDGE_KEY: &str = "edge";
+/// How many checkouts, each a new trace, the client sends in the batch.
+const BATCH_SIZE: usize = 200;
+/// How far, in standard deviations, a service's sampled count may be from its
+/// expected value before the batch check fails.
+const MAX_SIGMAS: f64 = 5.0;
+
+// ---------------------------------------------------------------------------
+// Set-ups and samplers
+// ---------------------------------------------------------------------------
+
+/// How a set of services is started.
+#[derive(Clone, Copy, Debug)]
+struct Setup {
+    /// The sampling probability of edge.
+    edge: f64,
+    /// The sampling probability of orders.
+    orders: f64,
+    /// The sampling probability of payments.
+    payments: f64,
+    /// Whether the services print a line for each step they take.
+    narrate: bool,
+    /// Whether payments fails its first request with 503, so that orders retries.
+    warm_up: bool,
+}
+
+/// The walkthrough: every service samples everything, so that the one trace is
+/// recorded whole, and payments fails once to show a retry.
+const WALKTHROUGH: Setup = Setup {
+    edge: 1.0,
+    orders: 1.0,
+    payments: 1.0,
+    narrate: true,
+    warm_up: true,
+};
+
+/// The batch: each service keeps a smaller share of the traces than its caller,
+/// and the services stay quiet.
+const BATCH: Setup = Setup {
+    edge: 0.5,
+    orders: 0.25,
+    payments: 0.1,
+    narrate: false,
+    warm_up: false,
+};
+
+impl Setup {
+    /// The services that sample with a probability of their own, in call order.
+    fn probabilities(&self) -> [(&'static str, f64); 3] {
+        [
+            ("edge", self.edge),
+            ("orders", self.orders),
+            ("payments", self.payments),
+        ]
+    }
+}
+
+/// A service that samples with its own probability `p`, whatever its caller
+/// decided: new traces and remote parents, sampled or not, go to the consistent
+/// probability sampler (the rules of `ParentBased::untrusted`). The sampler keeps a
+/// trace when its randomness reaches the threshold, and writes the threshold to
+/// `ot=th`, raising the caller's if it was lower. Spans the service starts under
+/// its own spans follow them.
+fn own_probability(p: f64) -> ParentBased<Probability> {
+    ParentBased::new(Probability::new(p))
+        .remote_sampled(Rule::Root)
+        .remote_not_sampled(Rule::Root)
+}
+
+/// A service that follows its caller's decision, and samples every trace it
+/// starts itself (with `ot=th:0`).
+fn follow_caller() -> ParentBased<Probability> {
+    ParentBased::new(Probability::new(1.0))
+}
 
 // ---------------------------------------------------------------------------
 // Spans and the collector
@@ -200,31 +321,54 @@ impl Collector {
     }
 }
 
-/// One service's handle on tracing: its name and the collector.
+/// One service's handle on tracing: its name, its sampler, the collector, and
+/// whether it narrates.
 #[derive(Clone)]
 struct Tracer {
     service: &'static str,
+    /// Decides for the spans this service starts from a caller or from nothing;
+    /// copied for each decision (it is stateless).
+    sampler: ParentBased<Probability>,
     collector: Collector,
+    narrate: bool,
 }
 
 impl Tracer {
-    fn new(service: &'static str, collector: &Collector) -> Self {
+    fn new(
+        service: &'static str,
+        sampler: ParentBased<Probability>,
+        collector: &Collector,
+        narrate: bool,
+    ) -> Self {
         Self {
             service,
+            sampler,
             collector: collector.clone(),
+            narrate,
         }
     }
 
-    /// Starts a new trace: a root span with a random trace-id. The random flag is
-    /// set because the IDs of `ids` are random (rule T12).
+    /// Prints `line`, prefixed with the service's name, when the service narrates.
+    fn say(&self, line: impl fmt::Display) {
+        if self.narrate {
+            println!("{}: {line}", self.service);
+        }
+    }
+
+    /// Starts a new trace: a root span with IDs from [`ThreadIds`] (random, so the
+    /// random flag is set, rule T12), sampled as the sampler decides.
     fn root(&self, kind: Kind, operation: String) -> Span {
-        let context = Context::root(ids::trace_id(), ids::span_id(), root_flags());
-        self.start(context, None, kind, operation)
+        let mut sampler = self.sampler;
+        let (context, decision) = Context::root_decided(&mut ThreadIds, &mut sampler);
+        let mut span = self.start(context, None, kind, operation);
+        span.record.note = decision_note(&decision);
+        span
     }
 
     /// Continues the trace of an incoming request or message: extract, make this
     /// span a child with a new span-id (or a new root when the carrier has no valid
-    /// `traceparent`, rules T9/T10), and start recording it.
+    /// `traceparent`, rules T9/T10), let the sampler decide whether it is sampled,
+    /// and start it.
     fn continue_from<E: Extractor + ?Sized>(
         &self,
         carrier: &E,
@@ -232,17 +376,23 @@ impl Tracer {
         operation: String,
     ) -> Span {
         let extracted = tracecontext::extract(carrier);
-        let context = extracted
-            .child_or_root(ids::span_id(), ids::trace_id(), root_flags())
-            .into_owned();
+        let mut sampler = self.sampler;
+        let (context, decision) = match extracted.parent() {
+            Some(parent) => parent.child_decided(&mut ThreadIds, &mut sampler),
+            None => Context::root_decided(&mut ThreadIds, &mut sampler),
+        };
         let parent_id = extracted.parent().map(Context::span_id);
-        let mut span = self.start(context, parent_id, kind, operation);
-        span.record.note = match &extracted {
+        let mut span = self.start(context.into_owned(), parent_id, kind, operation);
+        let extract_note = match &extracted {
             Extracted::Continued {
                 tracestate_error: None,
                 ..
             } => None,
             other => Some(other.to_string()),
+        };
+        span.record.note = match (extract_note, decision_note(&decision)) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
         };
         span
     }
@@ -276,9 +426,10 @@ impl Tracer {
     }
 }
 
-/// The flags of a new trace: sampled, and random because the trace-id is.
-fn root_flags() -> TraceFlags {
-    TraceFlags::SAMPLED | TraceFlags::RANDOM
+/// What went wrong with the incoming `ot` tracestate member in a sampling
+/// decision, if anything: the sampler then ignored it and wrote a fresh one.
+fn decision_note(decision: &Decision) -> Option<String> {
+    decision.error().map(|error| format!("{error}, replaced"))
 }
 
 /// A span in progress: its context (what its children and outgoing calls are made
@@ -297,15 +448,20 @@ struct Reply {
 }
 
 impl Span {
-    /// A child span of the same service, with a new span-id (rule T11).
+    /// A child span of the same service, with a new span-id (rule T11). It keeps
+    /// this span's flags: a service's spans follow the decision made for it.
     fn child(&self, kind: Kind, operation: String) -> Self {
-        let context = self.context.child(ids::span_id());
+        let context = self.context.child_from(&mut ThreadIds);
         self.tracer
             .start(context, Some(self.context.span_id()), kind, operation)
     }
 
-    /// Records the span as finished.
+    /// Records the span as finished, if it is sampled; a span that is not sampled
+    /// is dropped, as a tracing system would not export it.
     fn end(mut self, outcome: Outcome) {
+        if !self.context.is_sampled() {
+            return;
+        }
         self.record.tracestate = self.context.tracestate().to_string();
         self.record.outcome = outcome;
         self.tracer.collector.record(self.record);
@@ -442,10 +598,10 @@ fn edge(tracer: &Tracer, orders: &Peer, request: &http::Request) -> http::Respon
         Some(note) => note.clone(),
         None => format!("continued trace {}", span.context.trace_id()),
     };
-    println!(
-        "edge: {how}, tracestate now {:?}",
+    tracer.say(format_args!(
+        "{how}, tracestate now {:?}",
         span.context.tracestate()
-    );
+    ));
     match span.call(orders, &request.body, None) {
         Ok(reply) if reply.response.status == 200 => {
             respond(span, http::Response::text(200, "order accepted"))
@@ -475,17 +631,19 @@ fn orders(
         Err(why) => return bad_gateway(span, &why),
     };
     match reply.served_by {
-        Some(served_by) => println!(
-            "orders: payments answered 200, server-timing {} (payments span {})",
+        Some(served_by) => tracer.say(format_args!(
+            "payments answered 200, server-timing {} (payments span {})",
             tracecontext::response::server_timing(&served_by),
             served_by.parent_id()
-        ),
-        None => println!("orders: payments answered 200 without a server-timing trace metric"),
+        )),
+        None => tracer.say("payments answered 200 without a server-timing trace metric"),
     }
     let body = String::from_utf8_lossy(&request.body).into_owned();
     match span.publish(queue, TOPIC, body) {
         Ok(traceparent) => {
-            println!("orders: published {TOPIC} with traceparent {traceparent}");
+            tracer.say(format_args!(
+                "published {TOPIC} with traceparent {traceparent}"
+            ));
             respond(span, http::Response::text(200, "paid"))
         }
         Err(why) => bad_gateway(span, &format!("cannot publish {TOPIC}: {why}")),
@@ -501,7 +659,9 @@ fn charge(span: &Span, payments: &Peer, body: &[u8]) -> Result<Reply, String> {
         match reply.response.status {
             200 => return Ok(reply),
             503 if attempt < PAYMENT_ATTEMPTS => {
-                println!("orders: payments attempt {attempt} answered 503, retrying");
+                span.tracer.say(format_args!(
+                    "payments attempt {attempt} answered 503, retrying"
+                ));
                 attempt += 1;
             }
             status => {
@@ -514,11 +674,12 @@ fn charge(span: &Span, payments: &Peer, body: &[u8]) -> Result<Reply, String> {
     }
 }
 
-/// Payments: fails its first request with 503, then charges; every response tells
-/// the caller its server span in `server-timing` (rule R1).
-fn payments(tracer: &Tracer, requests: &AtomicU32, request: &http::Request) -> http::Response {
+/// Payments: fails its first request with 503 while `warming_up` is set (and
+/// clears it), then charges; every response tells the caller its server span in
+/// `server-timing` (rule R1).
+fn payments(tracer: &Tracer, warming_up: &AtomicBool, request: &http::Request) -> http::Response {
     let span = server_span(tracer, request);
-    let mut response = if requests.fetch_add(1, Ordering::Relaxed) == 0 {
+    let mut response = if warming_up.swap(false, Ordering::Relaxed) {
         http::Response::text(503, "payments is warming up, try again")
     } else {
         http::Response::text(200, "charged")
@@ -554,26 +715,32 @@ fn shipping(tracer: &Tracer, queue: &Receiver<Message>, processed: &Sender<Proce
     }
 }
 
-/// Starts payments, orders, edge and the shipping consumer; returns edge and the
-/// channel on which the consumer reports processed messages.
-fn start_services(collector: &Collector) -> Result<(Peer, Receiver<Processed>), String> {
-    let tracer = Tracer::new("payments", collector);
-    let requests = AtomicU32::new(0);
+/// Starts payments, orders, edge and the shipping consumer as `setup` says, each
+/// recording into `collector`; returns edge and the channel on which the consumer
+/// reports processed messages. The services run until the program ends.
+fn start_services(
+    setup: &Setup,
+    collector: &Collector,
+) -> Result<(Peer, Receiver<Processed>), String> {
+    let tracer = |service, p| Tracer::new(service, own_probability(p), collector, setup.narrate);
+
+    let payments_tracer = tracer("payments", setup.payments);
+    let warming_up = AtomicBool::new(setup.warm_up);
     let payments_peer = bind("payments", "/charge", move |r| {
-        payments(&tracer, &requests, &r)
+        payments(&payments_tracer, &warming_up, &r)
     })?;
 
     let (queue, messages) = mpsc::channel();
     let (processed, consumed) = mpsc::channel();
-    let tracer = Tracer::new("shipping", collector);
-    thread::spawn(move || shipping(&tracer, &messages, &processed));
+    let shipping_tracer = Tracer::new("shipping", follow_caller(), collector, setup.narrate);
+    thread::spawn(move || shipping(&shipping_tracer, &messages, &processed));
 
-    let tracer = Tracer::new("orders", collector);
+    let orders_tracer = tracer("orders", setup.orders);
     let orders_peer = bind("orders", "/orders", move |r| {
-        orders(&tracer, &payments_peer, &queue, &r)
+        orders(&orders_tracer, &payments_peer, &queue, &r)
     })?;
 
-    let tracer = Tracer::new("edge", collector);
+    let tracer = tracer("edge", setup.edge);
     let edge_peer = bind("edge", "/checkout", move |r| {
         edge(&tracer, &orders_peer, &r)
     })?;
@@ -591,57 +758,132 @@ where
 }
 
 // ---------------------------------------------------------------------------
-// The client, the tree and the checks
+// The client, the phases and the report
 // ---------------------------------------------------------------------------
-
-/// Runs one checkout from a new trace, and waits for the queue consumer.
-fn run(collector: &Collector) -> Result<(), String> {
-    let (edge, consumed) = start_services(collector)?;
-    let client = Tracer::new("client", collector);
-    let root = client.root(Kind::Client, format!("POST {} -> edge", edge.path));
-    println!(
-        "client: new trace {}, calling edge",
-        root.context.trace_id()
-    );
-
-    let result = root.post(&edge, br#"{"order":"A-1001","amount":"12.50"}"#);
-    let status = match &result {
-        Ok(reply) => Outcome::Status(reply.response.status),
-        Err(why) => Outcome::Failed(why.clone()),
-    };
-    root.end(status);
-    let reply = result?;
-    let body = String::from_utf8_lossy(&reply.response.body);
-    println!("client: edge answered {} {body:?}", reply.response.status);
-    if reply.response.status != 200 {
-        return Err(format!("edge answered {}: {body}", reply.response.status));
-    }
-    let processed = consumed
-        .recv_timeout(CONSUMER_WAIT)
-        .map_err(|_| format!("the queue consumer did not finish within {CONSUMER_WAIT:?}"))?;
-    println!(
-        "client: shipping processed {TOPIC} {} in span {}",
-        processed.body, processed.span_id
-    );
-    Ok(())
-}
 
 fn main() -> ExitCode {
     let started = Instant::now();
+    let walkthrough_passed = walkthrough();
+    println!();
+    let batch_passed = batch();
+    println!();
+    if walkthrough_passed && batch_passed {
+        println!(
+            "ok: walkthrough and batch passed ({:.0?})",
+            started.elapsed()
+        );
+        ExitCode::SUCCESS
+    } else {
+        println!("FAILED after {:.0?}", started.elapsed());
+        ExitCode::FAILURE
+    }
+}
+
+/// The first phase: one checkout through services that sample everything, its
+/// span tree, and the checks on it. Returns whether everything passed.
+fn walkthrough() -> bool {
     let collector = Collector::default();
-    let run_result = run(&collector);
+    let run_result = run_walkthrough(&collector);
     let spans = collector.snapshot();
     println!();
     print_tree(&spans);
     println!();
-
     let trace = Trace { spans: &spans };
-    if let Err(why) = &run_result {
-        println!("FAIL  run: {why}");
+    report("walkthrough", run_result, trace.checks())
+}
+
+/// Runs one checkout from a new trace, and waits for the queue consumer.
+fn run_walkthrough(collector: &Collector) -> Result<(), String> {
+    let (edge, consumed) = start_services(&WALKTHROUGH, collector)?;
+    let client = Tracer::new("client", follow_caller(), collector, WALKTHROUGH.narrate);
+    let root = client.root(Kind::Client, format!("POST {} -> edge", edge.path));
+    client.say(format_args!(
+        "new trace {}, calling edge",
+        root.context.trace_id()
+    ));
+    checkout(root, &edge, br#"{"order":"A-1001","amount":"12.50"}"#)?;
+    let processed = consumed
+        .recv_timeout(CONSUMER_WAIT)
+        .map_err(|_| format!("the queue consumer did not finish within {CONSUMER_WAIT:?}"))?;
+    client.say(format_args!(
+        "shipping processed {TOPIC} {} in span {}",
+        processed.body, processed.span_id
+    ));
+    Ok(())
+}
+
+/// The second phase: [`BATCH_SIZE`] new traces through services that each sample
+/// with their own probability; prints how many traces each service kept and checks
+/// that the services agree. Returns whether everything passed.
+fn batch() -> bool {
+    println!(
+        "batch: {BATCH_SIZE} checkouts, each a new trace; edge, orders and payments \
+         each sample on their own"
+    );
+    let collector = Collector::default();
+    let mut trace_ids = Vec::with_capacity(BATCH_SIZE);
+    let run_result = run_batch(&collector, &mut trace_ids);
+    let spans = collector.snapshot();
+    let sampled = Sampled::new(&BATCH, &trace_ids, &spans);
+    sampled.print_table();
+    println!();
+    report("batch", run_result, sampled.checks())
+}
+
+/// Sends [`BATCH_SIZE`] checkouts one after another, each from a new trace whose
+/// trace-id goes to `trace_ids`, and waits until shipping has processed every
+/// order.
+fn run_batch(collector: &Collector, trace_ids: &mut Vec<TraceId>) -> Result<(), String> {
+    let (edge, consumed) = start_services(&BATCH, collector)?;
+    let client = Tracer::new("client", follow_caller(), collector, BATCH.narrate);
+    for n in 1..=BATCH_SIZE {
+        let root = client.root(Kind::Client, format!("POST {} -> edge", edge.path));
+        trace_ids.push(root.context.trace_id());
+        let order = format!(r#"{{"order":"B-{n:04}","amount":"1.00"}}"#);
+        checkout(root, &edge, order.as_bytes())?;
     }
-    let mut failed = run_result.is_err();
+    let deadline = Instant::now() + CONSUMER_WAIT;
+    for done in 0..BATCH_SIZE {
+        consumed
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .map_err(|_| {
+                format!("shipping processed {done} of {BATCH_SIZE} orders within {CONSUMER_WAIT:?}")
+            })?;
+    }
+    Ok(())
+}
+
+/// Sends the checkout `order` to edge from the client's root span, ends the span,
+/// and fails unless edge answered 200.
+fn checkout(root: Span, edge: &Peer, order: &[u8]) -> Result<(), String> {
+    let reply = match root.post(edge, order) {
+        Ok(reply) => reply,
+        Err(why) => {
+            root.end(Outcome::Failed(why.clone()));
+            return Err(why);
+        }
+    };
+    let status = reply.response.status;
+    let body = String::from_utf8_lossy(&reply.response.body);
+    root.tracer
+        .say(format_args!("edge answered {status} {body:?}"));
+    root.end(Outcome::Status(status));
+    if status != 200 {
+        return Err(format!("edge answered {status}: {body}"));
+    }
+    Ok(())
+}
+
+/// Prints each check's outcome, a failed `run` first; when everything passed,
+/// prints the facts the checks confirmed. Returns whether everything passed.
+fn report(phase: &str, run: Result<(), String>, checks: Vec<CheckResult>) -> bool {
+    let mut passed = true;
+    if let Err(why) = &run {
+        println!("FAIL  {phase} run: {why}");
+        passed = false;
+    }
     let mut facts = Vec::new();
-    for (what, result) in trace.checks() {
+    for (what, result) in checks {
         match result {
             Ok(fact) => {
                 println!("ok    {what}");
@@ -649,17 +891,15 @@ fn main() -> ExitCode {
             }
             Err(why) => {
                 println!("FAIL  {what}: {why}");
-                failed = true;
+                passed = false;
             }
         }
     }
-    println!();
-    if failed {
-        println!("FAILED after {:.0?}", started.elapsed());
-        return ExitCode::FAILURE;
+    if passed {
+        println!();
+        println!("{phase}: {}", facts.join("; "));
     }
-    println!("ok: {} ({:.0?})", facts.join("; "), started.elapsed());
-    ExitCode::SUCCESS
+    passed
 }
 
 /// Prints the spans as a tree, children under their parent in start order.
@@ -912,6 +1152,253 @@ impl<'a> Trace<'a> {
         }
         Ok(format!(
             "tracestate {EDGE_KEY}={expected} reached every later hop"
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The batch: who sampled what
+// ---------------------------------------------------------------------------
+
+/// The randomness `R` of a trace whose `tracestate` has no `ot=rv`: the low 56
+/// bits of its trace-id, which the random flag promises are random.
+fn randomness(trace_id: TraceId) -> u64 {
+    (trace_id.to_u128() as u64) & ((1 << 56) - 1)
+}
+
+/// The `th` a forwarded `tracestate` carries in its `ot` member, if any.
+fn forwarded_threshold(tracestate: &str) -> Option<Threshold> {
+    let state = TraceStateView::parse(tracestate.as_bytes()).ok()?;
+    OtValue::parse(state.get("ot")?).ok()?.threshold()
+}
+
+/// One service's part in the batch.
+struct Kept {
+    service: &'static str,
+    /// The service's probability, as configured.
+    probability: f64,
+    /// The threshold its sampler applies (`probability`, rounded); `None` for a
+    /// probability of 0, which samples nothing.
+    threshold: Option<Threshold>,
+    /// The traces whose server span it sampled.
+    traces: BTreeSet<TraceId>,
+}
+
+impl Kept {
+    /// Whether the service's threshold keeps randomness `r`.
+    fn samples(&self, r: u64) -> bool {
+        self.threshold.is_some_and(|t| t.samples(r))
+    }
+
+    /// The probability the threshold stands for.
+    fn effective_probability(&self) -> f64 {
+        self.threshold.map_or(0.0, Threshold::probability)
+    }
+
+    /// The threshold as `ot` writes it, or "never".
+    fn th(&self) -> String {
+        self.threshold
+            .map_or_else(|| "never".into(), |t| format!("th:{t}"))
+    }
+}
+
+/// What the batch recorded, with the questions the checks ask of it.
+struct Sampled<'a> {
+    /// Every trace the client started.
+    trace_ids: &'a [TraceId],
+    /// The sampled spans, of all services.
+    spans: &'a [SpanRecord],
+    /// Edge, orders and payments, in call order.
+    services: Vec<Kept>,
+    /// The traces whose message shipping sampled, by following orders.
+    shipping: BTreeSet<TraceId>,
+}
+
+impl<'a> Sampled<'a> {
+    fn new(setup: &Setup, trace_ids: &'a [TraceId], spans: &'a [SpanRecord]) -> Self {
+        let traces_of = |service: &str, kind: Kind| {
+            spans
+                .iter()
+                .filter(|s| s.service == service && s.kind == kind)
+                .map(|s| s.trace_id)
+                .collect::<BTreeSet<_>>()
+        };
+        let services = setup
+            .probabilities()
+            .into_iter()
+            .map(|(service, probability)| Kept {
+                service,
+                probability,
+                threshold: Probability::new(probability).threshold(),
+                traces: traces_of(service, Kind::Server),
+            })
+            .collect();
+        Self {
+            trace_ids,
+            spans,
+            services,
+            shipping: traces_of("shipping", Kind::Consumer),
+        }
+    }
+
+    /// Prints, for each service, its probability, its threshold and how many of
+    /// the traces it sampled.
+    fn print_table(&self) {
+        let total = self.trace_ids.len();
+        let share = |kept: usize| kept as f64 / total.max(1) as f64;
+        println!("service   probability  threshold  sampled");
+        for kept in &self.services {
+            let n = kept.traces.len();
+            println!(
+                "{:<9} {:<12} {:<10} {n:>3}/{total} = {:.3}",
+                kept.service,
+                kept.probability,
+                kept.th(),
+                share(n)
+            );
+        }
+        let n = self.shipping.len();
+        println!(
+            "{:<9} {:<12} {:<10} {n:>3}/{total} = {:.3}",
+            "shipping",
+            "follows",
+            "-",
+            share(n)
+        );
+    }
+
+    fn checks(&self) -> Vec<CheckResult> {
+        vec![
+            (
+                "the sampled sets are nested: payments within orders within edge",
+                self.nested(),
+            ),
+            (
+                "no partial traces: every sampled span's parent span was sampled",
+                self.whole(),
+            ),
+            (
+                "each service sampled exactly the traces with R >= its T, and forwarded th:T",
+                self.thresholds(),
+            ),
+            ("each service's rate is near its probability", self.rates()),
+        ]
+    }
+
+    /// Every trace a service sampled was sampled by the service before it.
+    fn nested(&self) -> Result<String, String> {
+        for pair in self.services.windows(2) {
+            let (caller, callee) = (&pair[0], &pair[1]);
+            if let Some(missing) = callee.traces.difference(&caller.traces).next() {
+                return Err(format!(
+                    "{} sampled trace {missing}, {} did not",
+                    callee.service, caller.service
+                ));
+            }
+        }
+        let sizes: Vec<String> = self
+            .services
+            .iter()
+            .rev()
+            .map(|kept| format!("{} {}", kept.service, kept.traces.len()))
+            .collect();
+        Ok(format!("sampled traces nested: {}", sizes.join(" within ")))
+    }
+
+    /// Every sampled span is a root (a client span) or has a sampled parent.
+    fn whole(&self) -> Result<String, String> {
+        let recorded: BTreeSet<SpanId> = self.spans.iter().map(|s| s.span_id).collect();
+        for span in self.spans {
+            match span.parent_id {
+                Some(parent) if !recorded.contains(&parent) => {
+                    return Err(format!(
+                        "{} {} span {} in trace {} has no sampled parent {parent}",
+                        span.service, span.kind, span.span_id, span.trace_id
+                    ));
+                }
+                None if span.service != "client" => {
+                    return Err(format!(
+                        "{} {} span {} started a new trace {}",
+                        span.service, span.kind, span.span_id, span.trace_id
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(format!("{} sampled spans, none orphaned", self.spans.len()))
+    }
+
+    /// Each service's decisions are `R >= T` for each trace, and each of its
+    /// sampled server spans forwards its own threshold: with probabilities that
+    /// fall along the calls, each threshold is the highest so far.
+    fn thresholds(&self) -> Result<String, String> {
+        for kept in &self.services {
+            for &trace_id in self.trace_ids {
+                let r = randomness(trace_id);
+                let sampled = kept.traces.contains(&trace_id);
+                if kept.samples(r) != sampled {
+                    let verdict = if sampled { "sampled" } else { "dropped" };
+                    return Err(format!(
+                        "{} {verdict} trace {trace_id}, whose R is {r:014x}, with {}",
+                        kept.service,
+                        kept.th()
+                    ));
+                }
+            }
+            let server_spans = self
+                .spans
+                .iter()
+                .filter(|s| s.service == kept.service && s.kind == Kind::Server);
+            for span in server_spans {
+                if forwarded_threshold(&span.tracestate) != kept.threshold {
+                    return Err(format!(
+                        "{} span {} forwards tracestate {:?}, not ot={}",
+                        kept.service,
+                        span.span_id,
+                        span.tracestate,
+                        kept.th()
+                    ));
+                }
+            }
+        }
+        let each: Vec<String> = self
+            .services
+            .iter()
+            .map(|kept| format!("{} {}", kept.service, kept.th()))
+            .collect();
+        Ok(format!("decisions were R >= T ({})", each.join(", ")))
+    }
+
+    /// Each service's sampled count is within [`MAX_SIGMAS`] standard deviations of
+    /// its expected value (a binomial count).
+    fn rates(&self) -> Result<String, String> {
+        let n = self.trace_ids.len() as f64;
+        if n == 0.0 {
+            return Err("no traces were sent".into());
+        }
+        let mut rates = Vec::new();
+        for kept in &self.services {
+            let p = kept.effective_probability();
+            let expected = n * p;
+            let sigma = (n * p * (1.0 - p)).sqrt();
+            let got = kept.traces.len() as f64;
+            if (got - expected).abs() > MAX_SIGMAS * sigma {
+                return Err(format!(
+                    "{} sampled {got} of {n} traces, expected {expected:.1} +- {:.1}",
+                    kept.service,
+                    MAX_SIGMAS * sigma
+                ));
+            }
+            rates.push(format!(
+                "{} {:.3} for {}",
+                kept.service,
+                got / n,
+                kept.probability
+            ));
+        }
+        Ok(format!(
+            "rates within {MAX_SIGMAS} sigma: {}",
+            rates.join(", ")
         ))
     }
 }

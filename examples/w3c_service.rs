@@ -42,8 +42,6 @@ use std::process::ExitCode;
 
 #[path = "support/http.rs"]
 mod http;
-#[path = "support/ids.rs"]
-mod ids;
 #[path = "support/w3c.rs"]
 mod w3c;
 

@@ -213,6 +213,22 @@ impl<'a> Extracted<'a> {
     }
 }
 
+impl<'a> Extracted<'a> {
+    /// This service's context and the sampler's decision for it: a child of the
+    /// caller's ([`Context::child_decided`]) when the trace continues, else a new
+    /// root ([`Context::root_decided`]).
+    pub fn child_or_root_decided(
+        &self,
+        ids: &mut impl IdSource,
+        sampler: &mut impl Sampler,
+    ) -> (Context<'a>, Decision) {
+        match self {
+            Self::Continued { parent, .. } => parent.child_decided(ids, sampler),
+            _ => Context::root_decided(ids, sampler),
+        }
+    }
+}
+
 impl fmt::Display for Extracted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

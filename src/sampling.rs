@@ -759,6 +759,8 @@ pub struct ParentBased<R> {
     remote_not_sampled: Rule,
     local_sampled: Rule,
     local_not_sampled: Rule,
+    /// Whether a remote parent's `th` counts when the root sampler decides for it.
+    trust_remote_threshold: bool,
 }
 
 impl<R: Sampler> ParentBased<R> {
@@ -771,21 +773,26 @@ impl<R: Sampler> ParentBased<R> {
             remote_not_sampled: Rule::Follow,
             local_sampled: Rule::Follow,
             local_not_sampled: Rule::Follow,
+            trust_remote_threshold: true,
         }
     }
 
     /// For a trust boundary: `root` decides for new traces and for remote parents,
     /// whatever their flag says; local parents are followed.
     ///
-    /// A caller still chooses the randomness that a [`Probability`] root reads (its
-    /// trace-id, or an `rv`), so a hostile caller can pick one that is always kept.
-    /// To bound what callers can make an edge record, use [`RateLimited`] as the
-    /// root.
+    /// A remote parent's `th` is erased before the root decides, so a caller cannot
+    /// raise the threshold to switch recording off either. A caller still chooses
+    /// the randomness that a [`Probability`] root reads (its trace-id, or an `rv`,
+    /// which P3 forbids erasing), so a hostile caller can pick one that is always
+    /// kept: to bound what callers can make an edge record, use [`RateLimited`] as
+    /// the root.
     #[must_use]
     pub const fn untrusted(root: R) -> Self {
-        Self::new(root)
+        let mut sampler = Self::new(root)
             .remote_sampled(Rule::Root)
-            .remote_not_sampled(Rule::Root)
+            .remote_not_sampled(Rule::Root);
+        sampler.trust_remote_threshold = false;
+        sampler
     }
 
     /// The rule for a sampled remote parent.
@@ -833,7 +840,13 @@ impl<R: Sampler> Sampler for ParentBased<R> {
             Parent::Local { sampled: false } => self.local_not_sampled,
         };
         let sampled = match rule {
-            Rule::Root => return self.root.decide(parent, trace_id, tracestate),
+            Rule::Root => {
+                if matches!(parent, Parent::Remote { .. }) && !self.trust_remote_threshold {
+                    // The decision is the root's; this only erases the caller's `th`.
+                    let _ = decide_with(trace_id, tracestate, |_, _| (false, Th::Erase));
+                }
+                return self.root.decide(parent, trace_id, tracestate);
+            }
             Rule::Follow => parent.sampled().unwrap_or(false),
             Rule::On => true,
             Rule::Off => false,

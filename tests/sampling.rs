@@ -473,6 +473,17 @@ fn decided_contexts_carry_the_decision() {
     assert_eq!(child.trace_id(), root.trace_id());
     assert_ne!(child.span_id(), root.span_id());
     assert_eq!(child.tracestate(), "ot=th:0");
+    let incoming = [(
+        "traceparent",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+    )];
+    let (served, decision) = tracecontext::extract(&incoming)
+        .child_or_root_decided(&mut ids, &mut ParentBased::new(AlwaysOn));
+    assert!(
+        !decision.sampled(),
+        "a remote parent that is not sampled is followed"
+    );
+    assert_eq!(served.trace_id().to_u128(), P7_TRACE);
     let (grandchild, _) = child.child_decided(&mut ids, &mut AlwaysOff);
     assert!(
         !grandchild.is_sampled() && grandchild.flags().is_random(),

@@ -11,10 +11,11 @@
 //! Choices the suite leaves open:
 //!
 //! - A new trace (no `traceparent`, or an invalid one: rules T9, T10) gets flags
-//!   `03`, sampled and random. Random because the IDs come from a random source
-//!   (rule T12). Sampled because this service has no sampler of its own and records
-//!   everything it starts; a continued trace keeps the caller's sampled flag as it
-//!   came (parent-based; rule T11 allows no other change without a sampler).
+//!   `03`, sampled and random. Random because the IDs come from [`ThreadIds`],
+//!   which promises random trace-ids (rule T12). Sampled because this service has
+//!   no sampler of its own and records everything it starts; a continued trace
+//!   keeps the caller's sampled flag as it came (parent-based; rule T11 allows no
+//!   other change without a sampler).
 //! - `arguments` is forwarded as given, re-serialized; a call without `arguments`
 //!   sends `[]`, as the suite itself does.
 //! - The calls stop at the first failure (unreachable URL, or a status of 400 or
@@ -32,9 +33,9 @@
 use std::io::Write;
 
 use serde_json::Value;
-use tracecontext::{Extracted, TraceFlags};
+use tracecontext::{Extracted, ThreadIds};
 
-use super::{http, ids};
+use super::http;
 
 /// The path the suite posts to.
 pub const PATH: &str = "/test";
@@ -42,9 +43,9 @@ pub const PATH: &str = "/test";
 /// The most calls one request may ask for.
 pub const MAX_CALLS: usize = 100;
 
-/// The flags of a trace this service starts: sampled, and random because
-/// [`ids::trace_id`] is random in its right-most 7 bytes (rule T12).
-pub const ROOT_FLAGS: TraceFlags = TraceFlags::SAMPLED.with_random(true);
+/// Whether a trace this service starts is sampled. It also gets the random flag,
+/// because [`ThreadIds`] promises random trace-ids (rule T12): flags `03`.
+const SAMPLE_NEW_TRACES: bool = true;
 
 /// One call the suite asks for: where to POST, and the JSON body.
 #[derive(Debug)]
@@ -94,10 +95,11 @@ fn respond(request: &http::Request, extracted: &Extracted<'_>) -> (http::Respons
     };
 
     // This service's span: a child of the caller's, or the root of a new trace.
-    let context = extracted.child_or_root(ids::span_id(), ids::trace_id(), ROOT_FLAGS);
+    let mut ids = ThreadIds;
+    let context = extracted.child_or_root_from(&mut ids, SAMPLE_NEW_TRACES);
     for (index, call) in calls.iter().enumerate() {
         // Each call is a span of its own, so each carries a new parent-id.
-        let outgoing = context.child(ids::span_id());
+        let outgoing = context.child_from(&mut ids);
         let headers = outgoing.headers();
         let mut carrier = [("", ""); 2];
         let sent = match headers.inject(&mut carrier) {
