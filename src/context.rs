@@ -413,10 +413,7 @@ impl Context<'static> {
     /// with no parent; the decision may add `ot=th:...` to the new `tracestate`.
     pub fn root_decided(ids: &mut impl IdSource, sampler: &mut impl Sampler) -> (Self, Decision) {
         let mut root = Self::root_from(ids, false);
-        let decision = sampler.decide(Parent::None, root.trace_id(), root.tracestate_mut());
-        root.traceparent = root
-            .traceparent
-            .with_flags(root.flags().with_sampled(decision.sampled()));
+        let decision = root.decide(Parent::None, sampler);
         (root, decision)
     }
 
@@ -548,11 +545,18 @@ impl<'a> Context<'a> {
         sampler: &mut impl Sampler,
     ) -> (Self, Decision) {
         let mut child = self.child_from(ids);
-        let decision = sampler.decide(Parent::of(self), child.trace_id(), child.tracestate_mut());
-        child.traceparent = child
-            .traceparent
-            .with_flags(child.flags().with_sampled(decision.sampled()));
+        let decision = child.decide(Parent::of(self), sampler);
         (child, decision)
+    }
+
+    /// Applies `sampler`'s decision to a context just made (a new span-id, so T11
+    /// allows the sampled flag to change): its flag and its `tracestate`.
+    fn decide(&mut self, parent: Parent, sampler: &mut impl Sampler) -> Decision {
+        let decision = sampler.decide(parent, self.trace_id(), self.tracestate_mut());
+        self.traceparent = self
+            .traceparent
+            .with_flags(self.flags().with_sampled(decision.sampled()));
+        decision
     }
 
     /// A child context whose sampled flag is `sampled`: the only way to change the

@@ -42,6 +42,7 @@
 use core::fmt;
 
 use crate::context::Context;
+use crate::hex;
 use crate::id::TraceId;
 use crate::tracestate::TraceState;
 
@@ -153,26 +154,20 @@ impl Threshold {
     /// [`OtErrorKind::Threshold`] for an empty value, more than 14 digits, or
     /// anything but lowercase hex.
     pub fn parse(digits: &str) -> Result<Self, OtError> {
-        let b = digits.as_bytes();
-        if b.is_empty() || b.len() > 14 {
+        if digits.is_empty() || digits.len() > 14 {
             return Err(OtError::new(OtErrorKind::Threshold, 0));
         }
-        let mut t = 0u64;
-        for (i, &c) in b.iter().enumerate() {
-            let d = hex_digit(c).ok_or(OtError::new(OtErrorKind::Threshold, i))?;
-            t = t << 4 | u64::from(d);
-        }
-        Ok(Self(t << (4 * (14 - b.len()))))
+        let t = hex_value(digits, OtErrorKind::Threshold)?;
+        Ok(Self(t << (4 * (14 - digits.len()))))
     }
 
     /// The `th` digits: 14 zero-padded hex digits with trailing zeros removed, `0`
     /// for zero (P2). On the stack.
     #[must_use]
     pub fn encode(self) -> ThresholdText {
-        let mut buf = [b'0'; 14];
-        for (i, out) in buf.iter_mut().enumerate() {
-            *out = b"0123456789abcdef"[((self.0 >> (4 * (13 - i))) & 0xf) as usize];
-        }
+        // 16 digits of the value shifted to the top: the first 14 are the threshold.
+        let mut buf = [0u8; 16];
+        hex::encode_words(hex::words_u64(self.0 << 8), &mut buf, 0);
         let mut len = 14;
         while len > 1 && buf[len - 1] == b'0' {
             len -= 1;
@@ -193,7 +188,7 @@ impl fmt::Display for Threshold {
 /// A threshold's `th` digits, on the stack: from [`Threshold::encode`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ThresholdText {
-    buf: [u8; 14],
+    buf: [u8; 16],
     len: u8,
 }
 
@@ -205,12 +200,12 @@ impl ThresholdText {
     }
 }
 
-const fn hex_digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    }
+/// The value of lowercase hex `digits` (at most 16), or `kind` at the first bad one.
+fn hex_value(digits: &str, kind: OtErrorKind) -> Result<u64, OtError> {
+    digits.bytes().enumerate().try_fold(0u64, |value, (i, c)| {
+        let d = hex::digit(c).ok_or(OtError::new(kind, i))?;
+        Ok(value << 4 | u64::from(d))
+    })
 }
 
 // ----------------------------------------------------------------------- ot value
@@ -461,16 +456,10 @@ fn earlier_sub_key(before: &[u8], key: &[u8]) -> bool {
 
 /// `rv`: exactly 14 lowercase hex digits (P3).
 fn parse_rv(digits: &str) -> Result<u64, OtError> {
-    let b = digits.as_bytes();
-    if b.len() != 14 {
+    if digits.len() != 14 {
         return Err(OtError::new(OtErrorKind::Randomness, 0));
     }
-    let mut r = 0u64;
-    for (i, &c) in b.iter().enumerate() {
-        let d = hex_digit(c).ok_or(OtError::new(OtErrorKind::Randomness, i))?;
-        r = r << 4 | u64::from(d);
-    }
-    Ok(r)
+    hex_value(digits, OtErrorKind::Randomness)
 }
 
 // ----------------------------------------------------------------------- decisions
