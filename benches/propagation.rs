@@ -1,6 +1,8 @@
 //! The whole hop: extract (traceparent and tracestate) → child → inject, into a
 //! carrier of borrowed pairs and into a reused carrier of owned strings, against the
-//! obvious code that parses with `split` and builds owned strings.
+//! obvious code that parses with `split` and builds owned strings; the same hop with
+//! a sampling decision (a parent-based sampler that leaves `ot` as it is); and the
+//! owned context's clone.
 //!
 //! Every routine asserts its result, so a benchmark cannot measure a wrong answer.
 
@@ -10,7 +12,8 @@ mod common;
 
 use common::{FOUR, thirty_two};
 use criterion::{Criterion, criterion_group, criterion_main};
-use tracecontext::{Extracted, SpanId, extract};
+use tracecontext::sampling::{ParentBased, Probability};
+use tracecontext::{Context, Extracted, SeededIds, SpanId, extract};
 
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const OUTGOING: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-53995c3f42cd8ad8-01";
@@ -61,7 +64,10 @@ fn naive_hop(incoming: &[(&str, &str)], span: &str) -> Option<Vec<(String, Strin
 fn propagation(c: &mut Criterion) {
     let mut g = c.benchmark_group("propagation");
     let long = thirty_two();
-    let span = SpanId::from_u64(0x5399_5c3f_42cd_8ad8).unwrap();
+    let span = SpanId::from_static("53995c3f42cd8ad8");
+    // Follows the sampled caller; with the 4-member state's `ot=th:c` (25%) it
+    // passes the threshold on unchanged, as R = 0xce929d0e0e4736 >= T (P6).
+    let sampler = ParentBased::new(Probability::new(0.25));
 
     for (n, state) in [(4, FOUR), (32, long.as_str())] {
         let incoming = [("traceparent", TRACEPARENT), ("tracestate", state)];
@@ -69,18 +75,35 @@ fn propagation(c: &mut Criterion) {
         g.bench_function(format!("hop_array/{n}"), |b| {
             b.iter(|| {
                 // The parent is used in place: binding it by value out of the enum
-                // would move (copy) its 768 bytes, about 10 ns.
+                // would move (copy) its 784 bytes.
                 let extracted = extract(black_box(&incoming));
                 let Extracted::Continued { parent, .. } = &extracted else {
                     panic!("valid input");
                 };
-                let child = parent.child(black_box(span));
-                let headers = child.headers();
+                let child = parent.child_with_span_id(black_box(span));
                 let mut outgoing = [("", ""); 2];
-                headers.inject(&mut outgoing).unwrap();
+                child.inject(&mut outgoing).unwrap();
                 assert_eq!(outgoing[0].1.len(), 55);
                 assert_eq!(outgoing[1].1.len(), state.len());
                 black_box(outgoing[1].1.as_ptr());
+            })
+        });
+
+        let mut ids = SeededIds::new(0x5eed);
+        g.bench_function(format!("hop_decided_array/{n}"), |b| {
+            b.iter(|| {
+                let extracted = extract(black_box(&incoming));
+                let Extracted::Continued { parent, .. } = &extracted else {
+                    panic!("valid input");
+                };
+                let (child, decision) = parent.child_decided(&mut ids, black_box(&sampler));
+                assert!(decision.is_sampled());
+                let mut outgoing = [("", ""); 2];
+                child.inject(&mut outgoing).unwrap();
+                assert_eq!(outgoing[0].1.len(), 55);
+                // Forwarded as received: the same bytes, borrowed from the request.
+                assert_eq!(outgoing[1].1.as_ptr(), state.as_ptr());
+                assert_eq!(outgoing[1].1.len(), state.len());
             })
         });
 
@@ -88,7 +111,10 @@ fn propagation(c: &mut Criterion) {
         g.bench_function(format!("hop_reused_vec/{n}"), |b| {
             b.iter(|| {
                 let extracted = extract(black_box(&incoming));
-                let child = extracted.parent().unwrap().child(black_box(span));
+                let child = extracted
+                    .parent()
+                    .unwrap()
+                    .child_with_span_id(black_box(span));
                 child.inject(&mut reused).unwrap();
                 assert_eq!(reused[0].1, OUTGOING);
                 assert_eq!(reused[1].1.len(), state.len());
@@ -100,6 +126,16 @@ fn propagation(c: &mut Criterion) {
                 let out = naive_hop(black_box(&incoming), "53995c3f42cd8ad8").unwrap();
                 assert_eq!(out[0].1, OUTGOING);
                 assert_eq!(out[1].1.len(), state.len());
+            })
+        });
+
+        // The owned context: what a service stores and moves into tasks.
+        let owned: Context = extract(&incoming).into_parent().unwrap().into_owned();
+        g.bench_function(format!("owned_clone/{n}"), |b| {
+            b.iter(|| {
+                let copy = black_box(&owned).clone();
+                assert_eq!(copy.tracestate().as_str().len(), state.len());
+                copy
             })
         });
     }

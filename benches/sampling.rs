@@ -3,10 +3,15 @@
 //! Every routine checks its result, so a benchmark cannot measure a wrong answer.
 
 use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tracecontext::sampling::{Parent, ParentBased, Probability, RateLimited, Sampler};
-use tracecontext::{IdSource, SeededIds, ThreadIds, TraceId, TraceState};
+use tracecontext::sampling::{
+    Configured, Input, Parent, ParentBased, Probability, RateLimited, Sampler,
+};
+use tracecontext::{
+    IdSource, InlineContext, SeededIds, ThreadIds, TraceFlags, TraceId, TraceState,
+};
 
 fn ids(c: &mut Criterion) {
     let mut g = c.benchmark_group("ids");
@@ -29,50 +34,69 @@ fn ids(c: &mut Criterion) {
 fn sampling(c: &mut Criterion) {
     let mut g = c.benchmark_group("sampling");
     // R = 0xce929d0e0e4736: kept at 25% (th:c). R = 0x0000000000002a: dropped.
-    let kept = TraceId::from_u128(0x4bf92f3577b34da6a3ce929d0e0e4736).unwrap();
-    let dropped = TraceId::from_u128(0x4bf92f3577b34da6a30000000000002a).unwrap();
-    let mut sampler = Probability::new(0.25);
+    let kept = TraceId::from_static("4bf92f3577b34da6a3ce929d0e0e4736");
+    let dropped = TraceId::from_static("4bf92f3577b34da6a30000000000002a");
+    let sampled = Parent::Remote(TraceFlags::SAMPLED | TraceFlags::RANDOM);
+    let probability = Probability::new(0.25);
 
-    // Alternating traces, so that every decision changes the tracestate: the kept
-    // one inserts `ot=th:c` at the front, the dropped one removes it.
-    let mut state = TraceState::<512>::parse(b"rojo=00f067aa0ba902b7,congo=t61rcWkgMzE").unwrap();
-    let mut flip = false;
-    g.bench_function("probability/with_update", |b| {
-        b.iter(|| {
-            flip = !flip;
-            let id = if flip { kept } else { dropped };
-            let decision = sampler.decide(Parent::None, black_box(id), &mut state);
-            assert_eq!(decision.sampled(), flip);
-            assert_eq!(state.len(), 2 + usize::from(flip));
-        })
-    });
-
-    // The threshold is already there: read, decide, no write.
-    let mut state = TraceState::<512>::parse(b"ot=th:c,rojo=00f067aa0ba902b7").unwrap();
+    // The threshold is already there: find `ot` in the state, read it, decide.
+    let state = TraceState::<512>::parse(b"ot=th:c,rojo=00f067aa0ba902b7").unwrap();
     g.bench_function("probability/unchanged", |b| {
         b.iter(|| {
-            let decision = sampler.decide(Parent::None, black_box(kept), &mut state);
-            assert!(decision.sampled());
+            let input = Input::child(sampled, black_box(kept), black_box(&state).get("ot"));
+            let decision = probability.decide(&input);
+            assert!(decision.is_sampled() && decision.threshold() == input.threshold());
         })
     });
 
-    let mut follow = ParentBased::new(Probability::new(0.25));
-    let mut state = TraceState::<512>::parse(b"ot=th:c,rojo=00f067aa0ba902b7").unwrap();
+    let follow = ParentBased::new(Probability::new(0.25));
     g.bench_function("parent_based/follow", |b| {
         b.iter(|| {
-            let parent = black_box(Parent::Remote { sampled: true });
-            assert!(follow.decide(parent, kept, &mut state).sampled());
+            let input = Input::child(black_box(sampled), kept, black_box(&state).get("ot"));
+            assert!(follow.decide(&input).is_sampled());
+        })
+    });
+
+    let configured = Configured::parse("parentbased_traceidratio", Some("0.25")).unwrap();
+    g.bench_function("configured/follow", |b| {
+        b.iter(|| {
+            let input = Input::child(black_box(sampled), kept, black_box(&state).get("ot"));
+            assert!(configured.decide(&input).is_sampled());
+        })
+    });
+
+    // A decision applied to a child with an inline state: the kept trace's child
+    // gets `ot=th:c` at the front of its tracestate, the dropped one's none.
+    let vendors = b"rojo=00f067aa0ba902b7,congo=t61rcWkgMzE";
+    let parents = [kept, dropped].map(|trace_id| {
+        let mut parent = InlineContext::<512>::new_inline(
+            trace_id,
+            tracecontext::SpanId::from_static("00f067aa0ba902b7"),
+            TraceFlags::RANDOM,
+        );
+        parent.edit_tracestate(|s| *s = TraceState::parse(vendors).unwrap());
+        parent
+    });
+    let mut ids = SeededIds::new(1);
+    let mut flip = false;
+    g.bench_function("child_decided/inline_write_th", |b| {
+        b.iter(|| {
+            flip = !flip;
+            let parent = &parents[usize::from(!flip)];
+            let (child, decision) = parent.child_decided(&mut ids, black_box(&probability));
+            assert_eq!(decision.is_sampled(), flip);
+            assert_eq!(child.tracestate().len(), 2 + usize::from(flip));
         })
     });
 
     // A clock that moves 1 ms a call: 1 000 a second, under the limit of 2 000.
-    let now = std::cell::Cell::new(0u64);
-    let mut limiter = RateLimited::new(2_000, 1, || now.get());
-    let mut state = TraceState::<512>::new();
+    let now = AtomicU64::new(0);
+    let limiter = RateLimited::new(2_000, 1, || now.load(Ordering::Relaxed));
+    let root = Input::root(kept, true);
     g.bench_function("rate_limited", |b| {
         b.iter(|| {
-            now.set(now.get() + 1_000_000);
-            assert!(limiter.decide(Parent::None, kept, &mut state).sampled());
+            now.fetch_add(1_000_000, Ordering::Relaxed);
+            assert!(limiter.decide(black_box(&root)).is_sampled());
         })
     });
     g.finish();

@@ -85,7 +85,7 @@ fn traceparent(c: &mut Criterion) {
         b.iter(|| {
             let out = black_box(&tp).encode();
             // A fixed-size comparison of all 55 bytes (no memcmp call to time).
-            assert_eq!(out.as_bytes(), &expected);
+            assert_eq!(out.as_bytes().first_chunk(), Some(&expected));
             out
         })
     });

@@ -9,11 +9,19 @@
 //! and payments on loopback ports (each serving on its own threads), and a queue
 //! consumer thread, shipping. A client (this `main`) calls edge.
 //!
+//! Each service is configured the way OpenTelemetry configures a sampler, by name
+//! and argument ([`Configured::parse`], the values of `OTEL_TRACES_SAMPLER` and
+//! `OTEL_TRACES_SAMPLER_ARG`), and holds that one sampler for its whole life: every
+//! connection thread decides through a shared reference to it (samplers take
+//! `&self`). Edge, orders and payments use `traceidratio`, consistent probability
+//! sampling with their own ratio; shipping uses `parentbased_always_on` and follows
+//! the producer of each message.
+//!
 //! # Phase 1: one checkout, hop by hop
 //!
-//! Every service samples with probability 1 here, so the one trace is recorded
-//! whole. The client starts it, sampled with `ot=th:0` in `tracestate`, and calls
-//! the first service:
+//! Every service samples with ratio 1 here, so the one trace is recorded whole. The
+//! client starts it, sampled with `ot=th:0` in `tracestate`, and calls the first
+//! service:
 //!
 //! - **edge** continues the trace, adds its own `tracestate` entry (`edge=<span-id>`,
 //!   at the front by rule S8) and calls orders;
@@ -25,12 +33,18 @@
 //!   publish);
 //! - **payments** fails its first request with 503, deterministically, and names
 //!   its server span in the `server-timing` of every response;
-//! - **shipping**, a consumer thread, continues the trace from the message headers.
+//! - **shipping**, a consumer thread, continues the trace from the message headers,
+//!   and hands its span's context back to the client thread.
 //!
-//! Every hop extracts the incoming context with [`tracecontext::extract`], makes its
-//! server (or consumer) span a child with a new span-id from [`ThreadIds`], lets its
-//! sampler set the sampled flag ([`Context::child_decided`]), and injects a further
-//! child into each outgoing call. Each sampled span is recorded in a shared
+//! Every hop does the same three steps. It reads the incoming context with
+//! [`tracecontext::extract`]; makes its server (or consumer) span with
+//! [`Extracted::child_or_root`], a child of the caller's span with a new span-id
+//! from [`ThreadIds`] (or a new root, when the carrier has no valid `traceparent`),
+//! sampled as the service's sampler decides; and makes each outgoing call a further
+//! child ([`Context::child`]: a new span-id, the same decision), injected into the
+//! request ([`Context::inject`]). The hop's context borrows the request's headers
+//! and allocates nothing; shipping's context leaves its thread, so it takes the
+//! owned form ([`Context::into_owned`]). Each sampled span is recorded in a shared
 //! collector; the program prints the span tree and checks:
 //!
 //! - one trace-id across all the spans, which form one tree with unique span-ids;
@@ -43,27 +57,26 @@
 //!
 //! # Phase 2: a batch, sampled consistently
 //!
-//! The services start again with smaller probabilities (edge 0.5, orders 0.25,
-//! payments 0.1; no warm-up failure, no narration), and the client sends 200
-//! checkouts, each a new trace. Every service decides for itself on every request,
-//! whatever its caller decided: its sampler is [`ParentBased`] with [`Rule::Root`]
-//! for remote parents, which hands the decision to [`Probability`]. That keeps a
-//! trace when its randomness `R` (here the low 56 bits of the trace-id) reaches the
-//! service's threshold `T`, and writes `ot=th:T`. Spans a service starts under its
-//! own spans keep their flags, and shipping follows the producer span. Spans that
-//! are not sampled are not recorded.
+//! The services start again with smaller ratios (edge 0.5, orders 0.25, payments
+//! 0.1; no warm-up failure, no narration), and the client sends 200 checkouts, each
+//! a new trace. Every service decides for itself on every request, whatever its
+//! caller decided: `traceidratio` keeps a trace when its randomness `R` (here the
+//! low 56 bits of the trace-id) reaches the service's threshold `T`, and writes
+//! `ot=th:T`, raising the caller's threshold, never lowering it (rules P5, P6, P9).
+//! Spans a service starts under its own spans keep their flags, and shipping
+//! follows the producer span. Spans that are not sampled are not recorded.
 //!
-//! The services never talk about sampling, yet they agree: the probabilities fall
-//! along the calls, so the thresholds rise, and a trace that passes payments'
-//! threshold has passed orders' and edge's too. The program prints how many traces
-//! each service sampled and checks:
+//! The services never talk about sampling, yet they agree: the ratios fall along
+//! the calls, so the thresholds rise, and a trace that passes payments' threshold
+//! has passed orders' and edge's too. The program prints how many traces each
+//! service sampled and checks:
 //!
 //! - the sampled sets are nested: every trace payments sampled, orders and edge
 //!   sampled, and every trace orders sampled, edge sampled;
 //! - there are no partial traces: every sampled span's parent was sampled;
 //! - each service sampled exactly the traces whose `R` reaches its `T`, and its
 //!   sampled spans forward `ot=th:T`;
-//! - each service's share is within 5 standard deviations of its probability.
+//! - each service's share is within 5 standard deviations of its ratio.
 //!
 //! Sample output (IDs and counts change on each run; long lines are cut here):
 //!
@@ -130,7 +143,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use tracecontext::sampling::{Decision, OtValue, ParentBased, Probability, Rule, Threshold};
+use tracecontext::context::{Borrowed, Shared, Storage};
+use tracecontext::sampling::{Configured, Decision, OtValue, Threshold};
 use tracecontext::{
     Context, Extracted, Extractor, SpanId, ThreadIds, TraceId, TraceParent, TraceStateView,
 };
@@ -153,15 +167,27 @@ const MAX_SIGMAS: f64 = 5.0;
 // Set-ups and samplers
 // ---------------------------------------------------------------------------
 
+/// The sampler of edge, orders, payments and the client, by its
+/// `OTEL_TRACES_SAMPLER` name: consistent probability sampling, deciding for every
+/// span it is asked about whatever the caller decided, and only ever raising the
+/// caller's threshold (rules P5, P6, P9). A service asks it once per request, for
+/// its server span; the spans it starts under that one keep its decision.
+const SERVICE_SAMPLER: &str = "traceidratio";
+/// The sampler of shipping: it follows the producer's decision, as
+/// OpenTelemetry's default sampler does.
+const CONSUMER_SAMPLER: &str = "parentbased_always_on";
+/// The client's ratio: it records every trace it starts, with `ot=th:0`.
+const CLIENT_RATIO: &str = "1";
+
 /// How a set of services is started.
 #[derive(Clone, Copy, Debug)]
 struct Setup {
-    /// The sampling probability of edge.
-    edge: f64,
-    /// The sampling probability of orders.
-    orders: f64,
-    /// The sampling probability of payments.
-    payments: f64,
+    /// The ratio of edge's sampler, as `OTEL_TRACES_SAMPLER_ARG` would give it.
+    edge: &'static str,
+    /// The ratio of orders' sampler.
+    orders: &'static str,
+    /// The ratio of payments' sampler.
+    payments: &'static str,
     /// Whether the services print a line for each step they take.
     narrate: bool,
     /// Whether payments fails its first request with 503, so that orders retries.
@@ -171,9 +197,9 @@ struct Setup {
 /// The walkthrough: every service samples everything, so that the one trace is
 /// recorded whole, and payments fails once to show a retry.
 const WALKTHROUGH: Setup = Setup {
-    edge: 1.0,
-    orders: 1.0,
-    payments: 1.0,
+    edge: "1",
+    orders: "1",
+    payments: "1",
     narrate: true,
     warm_up: true,
 };
@@ -181,40 +207,39 @@ const WALKTHROUGH: Setup = Setup {
 /// The batch: each service keeps a smaller share of the traces than its caller,
 /// and the services stay quiet.
 const BATCH: Setup = Setup {
-    edge: 0.5,
-    orders: 0.25,
-    payments: 0.1,
+    edge: "0.5",
+    orders: "0.25",
+    payments: "0.1",
     narrate: false,
     warm_up: false,
 };
 
 impl Setup {
-    /// The services that sample with a probability of their own, in call order.
-    fn probabilities(&self) -> [(&'static str, f64); 3] {
-        [
-            ("edge", self.edge),
-            ("orders", self.orders),
-            ("payments", self.payments),
-        ]
+    /// The samplers of the services that sample with a ratio of their own, in call
+    /// order, as configured. A bad ratio is an error naming the service.
+    fn samplers(&self) -> Result<[(&'static str, Configured); 3], String> {
+        let configured = |service, ratio| {
+            Configured::parse(SERVICE_SAMPLER, Some(ratio))
+                .map(|sampler| (service, sampler))
+                .map_err(|error| format!("{service}: {error}"))
+        };
+        Ok([
+            configured("edge", self.edge)?,
+            configured("orders", self.orders)?,
+            configured("payments", self.payments)?,
+        ])
     }
 }
 
-/// A service that samples with its own probability `p`, whatever its caller
-/// decided: new traces and remote parents, sampled or not, go to the consistent
-/// probability sampler (the rules of `ParentBased::untrusted`). The sampler keeps a
-/// trace when its randomness reaches the threshold, and writes the threshold to
-/// `ot=th`, raising the caller's if it was lower. Spans the service starts under
-/// its own spans follow them.
-fn own_probability(p: f64) -> ParentBased<Probability> {
-    ParentBased::new(Probability::new(p))
-        .remote_sampled(Rule::Root)
-        .remote_not_sampled(Rule::Root)
+/// The client's sampler.
+fn client_sampler() -> Result<Configured, String> {
+    Configured::parse(SERVICE_SAMPLER, Some(CLIENT_RATIO))
+        .map_err(|error| format!("client: {error}"))
 }
 
-/// A service that follows its caller's decision, and samples every trace it
-/// starts itself (with `ot=th:0`).
-fn follow_caller() -> ParentBased<Probability> {
-    ParentBased::new(Probability::new(1.0))
+/// Shipping's sampler.
+fn consumer_sampler() -> Result<Configured, String> {
+    Configured::parse(CONSUMER_SAMPLER, None).map_err(|error| format!("shipping: {error}"))
 }
 
 // ---------------------------------------------------------------------------
@@ -323,12 +348,14 @@ impl Collector {
 
 /// One service's handle on tracing: its name, its sampler, the collector, and
 /// whether it narrates.
-#[derive(Clone)]
+///
+/// A service has exactly one. Its request handler owns it, and every connection
+/// thread borrows it (the server shares the handler behind an `Arc`), so every
+/// decision the service makes goes through the same sampler, by reference.
 struct Tracer {
     service: &'static str,
-    /// Decides for the spans this service starts from a caller or from nothing;
-    /// copied for each decision (it is stateless).
-    sampler: ParentBased<Probability>,
+    /// Decides for the spans this service starts from a caller or from nothing.
+    sampler: Configured,
     collector: Collector,
     narrate: bool,
 }
@@ -336,7 +363,7 @@ struct Tracer {
 impl Tracer {
     fn new(
         service: &'static str,
-        sampler: ParentBased<Probability>,
+        sampler: Configured,
         collector: &Collector,
         narrate: bool,
     ) -> Self {
@@ -356,38 +383,36 @@ impl Tracer {
     }
 
     /// Starts a new trace: a root span with IDs from [`ThreadIds`] (random, so the
-    /// random flag is set, rule T12), sampled as the sampler decides.
-    fn root(&self, kind: Kind, operation: String) -> Span {
-        let mut sampler = self.sampler;
-        let (context, decision) = Context::root_decided(&mut ThreadIds, &mut sampler);
-        let mut span = self.start(context, None, kind, operation);
+    /// random flag is set, rule T12), sampled as the sampler decides. The root is
+    /// the owned context: nothing is borrowed.
+    fn root(&self, kind: Kind, operation: String) -> Span<'_> {
+        let (context, decision) = Context::root(&mut ThreadIds, &self.sampler);
+        let mut span = self.start(context, kind, operation);
         span.record.note = decision_note(&decision);
         span
     }
 
-    /// Continues the trace of an incoming request or message: extract, make this
-    /// span a child with a new span-id (or a new root when the carrier has no valid
-    /// `traceparent`, rules T9/T10), let the sampler decide whether it is sampled,
-    /// and start it.
-    fn continue_from<E: Extractor + ?Sized>(
+    /// Continues the trace of an incoming request or message: extract, then make
+    /// this span a child with a new span-id (or a new root when the carrier has no
+    /// valid `traceparent`, rules T9/T10), sampled as the sampler decides.
+    ///
+    /// The span's context borrows the carrier's `tracestate` (`Borrowed<'a>`): the
+    /// hop allocates nothing, and lives as long as the request it handles.
+    fn continue_from<'a>(
         &self,
-        carrier: &E,
+        carrier: impl Extractor<'a>,
         kind: Kind,
         operation: String,
-    ) -> Span {
+    ) -> Span<'_, Borrowed<'a>> {
         let extracted = tracecontext::extract(carrier);
-        let mut sampler = self.sampler;
-        let (context, decision) = match extracted.parent() {
-            Some(parent) => parent.child_decided(&mut ThreadIds, &mut sampler),
-            None => Context::root_decided(&mut ThreadIds, &mut sampler),
-        };
-        let parent_id = extracted.parent().map(Context::span_id);
-        let mut span = self.start(context.into_owned(), parent_id, kind, operation);
+        let (context, decision) = extracted.child_or_root(&mut ThreadIds, &self.sampler);
+        let mut span = self.start(context, kind, operation);
         let extract_note = match &extracted {
             Extracted::Continued {
                 tracestate_error: None,
                 ..
             } => None,
+            // Why the trace restarted, or why its tracestate was dropped.
             other => Some(other.to_string()),
         };
         span.record.note = match (extract_note, decision_note(&decision)) {
@@ -397,13 +422,8 @@ impl Tracer {
         span
     }
 
-    fn start(
-        &self,
-        context: Context<'static>,
-        parent_id: Option<SpanId>,
-        kind: Kind,
-        operation: String,
-    ) -> Span {
+    /// A span for `context`, whose parent is the span `context` was made from.
+    fn start<S: Storage>(&self, context: Context<S>, kind: Kind, operation: String) -> Span<'_, S> {
         let record = SpanRecord {
             seq: self.collector.next_seq(),
             service: self.service,
@@ -411,7 +431,7 @@ impl Tracer {
             operation,
             trace_id: context.trace_id(),
             span_id: context.span_id(),
-            parent_id,
+            parent_id: context.parent_span_id(),
             tracestate: String::new(),
             attempt: None,
             served_by: None,
@@ -419,7 +439,7 @@ impl Tracer {
             outcome: Outcome::Done,
         };
         Span {
-            tracer: self.clone(),
+            tracer: self,
             context,
             record,
         }
@@ -432,11 +452,15 @@ fn decision_note(decision: &Decision) -> Option<String> {
     decision.error().map(|error| format!("{error}, replaced"))
 }
 
-/// A span in progress: its context (what its children and outgoing calls are made
-/// from) and what the collector receives when it [ends](Span::end).
-struct Span {
-    tracer: Tracer,
-    context: Context<'static>,
+/// A span in progress: its service, its context (what its children and outgoing
+/// calls are made from) and what the collector receives when it
+/// [ends](Span::end).
+///
+/// `S` is where the context keeps its `tracestate`: [`Shared`] for the client's
+/// roots, [`Borrowed`] for the spans of a request or message, which borrow it.
+struct Span<'t, S: Storage = Shared> {
+    tracer: &'t Tracer,
+    context: Context<S>,
     record: SpanRecord,
 }
 
@@ -447,24 +471,26 @@ struct Reply {
     served_by: Option<TraceParent>,
 }
 
-impl Span {
-    /// A child span of the same service, with a new span-id (rule T11). It keeps
-    /// this span's flags: a service's spans follow the decision made for it.
-    fn child(&self, kind: Kind, operation: String) -> Self {
-        let context = self.context.child_from(&mut ThreadIds);
-        self.tracer
-            .start(context, Some(self.context.span_id()), kind, operation)
-    }
-
+impl<S: Storage> Span<'_, S> {
     /// Records the span as finished, if it is sampled; a span that is not sampled
     /// is dropped, as a tracing system would not export it.
     fn end(mut self, outcome: Outcome) {
         if !self.context.is_sampled() {
             return;
         }
-        self.record.tracestate = self.context.tracestate().to_string();
+        self.record.tracestate = self.context.tracestate().as_str().to_owned();
         self.record.outcome = outcome;
         self.tracer.collector.record(self.record);
+    }
+}
+
+/// Children copy the parent's `tracestate`, hence `Clone` (every storage is).
+impl<S: Storage + Clone> Span<'_, S> {
+    /// A child span of the same service, with a new span-id (rule T11). It keeps
+    /// this span's flags: a service's spans follow the decision made for it.
+    fn child(&self, kind: Kind, operation: String) -> Self {
+        let context = self.context.child(&mut ThreadIds);
+        self.tracer.start(context, kind, operation)
     }
 
     /// POSTs `body` to `peer` from a new client span that is injected into the
@@ -486,9 +512,9 @@ impl Span {
     /// Sends the request with this span's headers. A client span of its own: a root,
     /// or a child made by [`call`](Span::call).
     fn post(&self, peer: &Peer, body: &[u8]) -> Result<Reply, String> {
-        let headers = self.context.headers();
+        // Two borrowed pairs hold both headers, text borrowed from the context.
         let mut carrier = [("", ""); 2];
-        headers
+        self.context
             .inject(&mut carrier)
             .map_err(|error| error.to_string())?;
         let response = http::post(&peer.url(), &carrier, body)
@@ -512,6 +538,7 @@ impl Span {
         body: String,
     ) -> Result<TraceParent, String> {
         let span = self.child(Kind::Producer, format!("publish {topic}"));
+        // The message outlives the request: its headers are copies.
         let mut headers = Vec::new();
         let sent = span
             .context
@@ -566,8 +593,9 @@ struct Message {
     body: String,
 }
 
-/// The server span of a request: the shared first step of every handler.
-fn server_span(tracer: &Tracer, request: &http::Request) -> Span {
+/// The server span of a request: the shared first step of every handler. It
+/// borrows the request's headers, and so lives no longer than the request.
+fn server_span<'t, 'r>(tracer: &'t Tracer, request: &'r http::Request) -> Span<'t, Borrowed<'r>> {
     tracer.continue_from(
         &request.headers,
         Kind::Server,
@@ -576,13 +604,13 @@ fn server_span(tracer: &Tracer, request: &http::Request) -> Span {
 }
 
 /// Ends `span` with the response's status and returns the response.
-fn respond(span: Span, response: http::Response) -> http::Response {
+fn respond<S: Storage>(span: Span<'_, S>, response: http::Response) -> http::Response {
     span.end(Outcome::Status(response.status));
     response
 }
 
 /// Answers a failed downstream call with 502, and says why.
-fn bad_gateway(span: Span, why: &str) -> http::Response {
+fn bad_gateway<S: Storage>(span: Span<'_, S>, why: &str) -> http::Response {
     println!("{}: {why}", span.record.service);
     respond(span, http::Response::text(502, why))
 }
@@ -590,8 +618,12 @@ fn bad_gateway(span: Span, why: &str) -> http::Response {
 /// Edge: adds its `tracestate` entry, then forwards the order to orders.
 fn edge(tracer: &Tracer, orders: &Peer, request: &http::Request) -> http::Response {
     let mut span = server_span(tracer, request);
+    // Its own entry, at the front (rule S8); every span it starts carries it.
     let value = span.context.span_id().to_string();
-    if let Err(error) = span.context.tracestate_mut().insert(EDGE_KEY, &value) {
+    if let Err(error) = span
+        .context
+        .edit_tracestate(|state| state.insert(EDGE_KEY, &value))
+    {
         println!("edge: cannot add its tracestate entry: {error}");
     }
     let how = match &span.record.note {
@@ -600,7 +632,7 @@ fn edge(tracer: &Tracer, orders: &Peer, request: &http::Request) -> http::Respon
     };
     tracer.say(format_args!(
         "{how}, tracestate now {:?}",
-        span.context.tracestate()
+        span.context.tracestate().as_str()
     ));
     match span.call(orders, &request.body, None) {
         Ok(reply) if reply.response.status == 200 => {
@@ -652,7 +684,11 @@ fn orders(
 
 /// Calls payments until it answers 200, at most [`PAYMENT_ATTEMPTS`] times,
 /// retrying on 503. Each attempt is a new client span under `span`.
-fn charge(span: &Span, payments: &Peer, body: &[u8]) -> Result<Reply, String> {
+fn charge<S: Storage + Clone>(
+    span: &Span<'_, S>,
+    payments: &Peer,
+    body: &[u8],
+) -> Result<Reply, String> {
     let mut attempt = 1;
     loop {
         let reply = span.call(payments, body, Some(attempt))?;
@@ -691,9 +727,10 @@ fn payments(tracer: &Tracer, warming_up: &AtomicBool, request: &http::Request) -
     respond(span, response)
 }
 
-/// A message the queue consumer has processed, as it reports it.
+/// A message the queue consumer has processed, as it reports it: with the context
+/// of the span that processed it, which goes to another thread.
 struct Processed {
-    span_id: SpanId,
+    context: Context,
     body: String,
 }
 
@@ -703,10 +740,12 @@ fn shipping(tracer: &Tracer, queue: &Receiver<Message>, processed: &Sender<Proce
     for message in queue {
         let operation = format!("process {}", message.topic);
         let span = tracer.continue_from(&message.headers, Kind::Consumer, operation);
-        let span_id = span.context.span_id();
+        // The span borrows the message; the report outlives it and crosses
+        // threads, so it takes the owned context ('static, Send + Sync).
+        let context = span.context.clone().into_owned();
         span.end(Outcome::Done);
         let report = Processed {
-            span_id,
+            context,
             body: message.body,
         };
         if processed.send(report).is_err() {
@@ -722,9 +761,12 @@ fn start_services(
     setup: &Setup,
     collector: &Collector,
 ) -> Result<(Peer, Receiver<Processed>), String> {
-    let tracer = |service, p| Tracer::new(service, own_probability(p), collector, setup.narrate);
+    // One tracer, and so one sampler, per service, moved into its handler.
+    let [edge_tracer, orders_tracer, payments_tracer] = setup
+        .samplers()?
+        .map(|(service, sampler)| Tracer::new(service, sampler, collector, setup.narrate));
+    let shipping_tracer = Tracer::new("shipping", consumer_sampler()?, collector, setup.narrate);
 
-    let payments_tracer = tracer("payments", setup.payments);
     let warming_up = AtomicBool::new(setup.warm_up);
     let payments_peer = bind("payments", "/charge", move |r| {
         payments(&payments_tracer, &warming_up, &r)
@@ -732,17 +774,14 @@ fn start_services(
 
     let (queue, messages) = mpsc::channel();
     let (processed, consumed) = mpsc::channel();
-    let shipping_tracer = Tracer::new("shipping", follow_caller(), collector, setup.narrate);
     thread::spawn(move || shipping(&shipping_tracer, &messages, &processed));
 
-    let orders_tracer = tracer("orders", setup.orders);
     let orders_peer = bind("orders", "/orders", move |r| {
         orders(&orders_tracer, &payments_peer, &queue, &r)
     })?;
 
-    let tracer = tracer("edge", setup.edge);
     let edge_peer = bind("edge", "/checkout", move |r| {
-        edge(&tracer, &orders_peer, &r)
+        edge(&edge_tracer, &orders_peer, &r)
     })?;
     Ok((edge_peer, consumed))
 }
@@ -757,6 +796,7 @@ where
     Ok(Peer { name, addr, path })
 }
 
+// ---------------------------------------------------------------------------
 // ---------------------------------------------------------------------------
 // The client, the phases and the report
 // ---------------------------------------------------------------------------
@@ -795,7 +835,7 @@ fn walkthrough() -> bool {
 /// Runs one checkout from a new trace, and waits for the queue consumer.
 fn run_walkthrough(collector: &Collector) -> Result<(), String> {
     let (edge, consumed) = start_services(&WALKTHROUGH, collector)?;
-    let client = Tracer::new("client", follow_caller(), collector, WALKTHROUGH.narrate);
+    let client = Tracer::new("client", client_sampler()?, collector, WALKTHROUGH.narrate);
     let root = client.root(Kind::Client, format!("POST {} -> edge", edge.path));
     client.say(format_args!(
         "new trace {}, calling edge",
@@ -807,7 +847,8 @@ fn run_walkthrough(collector: &Collector) -> Result<(), String> {
         .map_err(|_| format!("the queue consumer did not finish within {CONSUMER_WAIT:?}"))?;
     client.say(format_args!(
         "shipping processed {TOPIC} {} in span {}",
-        processed.body, processed.span_id
+        processed.body,
+        processed.context.span_id()
     ));
     Ok(())
 }
@@ -820,11 +861,15 @@ fn batch() -> bool {
         "batch: {BATCH_SIZE} checkouts, each a new trace; edge, orders and payments \
          each sample on their own"
     );
+    let samplers = match BATCH.samplers() {
+        Ok(samplers) => samplers,
+        Err(why) => return report("batch", Err(why), Vec::new()),
+    };
     let collector = Collector::default();
     let mut trace_ids = Vec::with_capacity(BATCH_SIZE);
     let run_result = run_batch(&collector, &mut trace_ids);
     let spans = collector.snapshot();
-    let sampled = Sampled::new(&BATCH, &trace_ids, &spans);
+    let sampled = Sampled::new(&samplers, &trace_ids, &spans);
     sampled.print_table();
     println!();
     report("batch", run_result, sampled.checks())
@@ -835,7 +880,7 @@ fn batch() -> bool {
 /// order.
 fn run_batch(collector: &Collector, trace_ids: &mut Vec<TraceId>) -> Result<(), String> {
     let (edge, consumed) = start_services(&BATCH, collector)?;
-    let client = Tracer::new("client", follow_caller(), collector, BATCH.narrate);
+    let client = Tracer::new("client", client_sampler()?, collector, BATCH.narrate);
     for n in 1..=BATCH_SIZE {
         let root = client.root(Kind::Client, format!("POST {} -> edge", edge.path));
         trace_ids.push(root.context.trace_id());
@@ -855,7 +900,7 @@ fn run_batch(collector: &Collector, trace_ids: &mut Vec<TraceId>) -> Result<(), 
 
 /// Sends the checkout `order` to edge from the client's root span, ends the span,
 /// and fails unless edge answered 200.
-fn checkout(root: Span, edge: &Peer, order: &[u8]) -> Result<(), String> {
+fn checkout(root: Span<'_>, edge: &Peer, order: &[u8]) -> Result<(), String> {
     let reply = match root.post(edge, order) {
         Ok(reply) => reply,
         Err(why) => {
@@ -1175,10 +1220,10 @@ fn forwarded_threshold(tracestate: &str) -> Option<Threshold> {
 /// One service's part in the batch.
 struct Kept {
     service: &'static str,
-    /// The service's probability, as configured.
+    /// The service's probability: its sampler's ratio, as configured.
     probability: f64,
-    /// The threshold its sampler applies (`probability`, rounded); `None` for a
-    /// probability of 0, which samples nothing.
+    /// The threshold its sampler applies (`probability`, rounded as the sampler
+    /// rounds it); `None` for a probability of 0, which samples nothing.
     threshold: Option<Threshold>,
     /// The traces whose server span it sampled.
     traces: BTreeSet<TraceId>,
@@ -1215,7 +1260,11 @@ struct Sampled<'a> {
 }
 
 impl<'a> Sampled<'a> {
-    fn new(setup: &Setup, trace_ids: &'a [TraceId], spans: &'a [SpanRecord]) -> Self {
+    fn new(
+        samplers: &[(&'static str, Configured)],
+        trace_ids: &'a [TraceId],
+        spans: &'a [SpanRecord],
+    ) -> Self {
         let traces_of = |service: &str, kind: Kind| {
             spans
                 .iter()
@@ -1223,14 +1272,17 @@ impl<'a> Sampled<'a> {
                 .map(|s| s.trace_id)
                 .collect::<BTreeSet<_>>()
         };
-        let services = setup
-            .probabilities()
-            .into_iter()
-            .map(|(service, probability)| Kept {
-                service,
-                probability,
-                threshold: Probability::new(probability).threshold(),
-                traces: traces_of(service, Kind::Server),
+        let services = samplers
+            .iter()
+            .map(|&(service, sampler)| {
+                // `traceidratio` always has a ratio (1 when none is given).
+                let probability = sampler.ratio().unwrap_or(1.0);
+                Kept {
+                    service,
+                    probability,
+                    threshold: Threshold::from_probability(probability),
+                    traces: traces_of(service, Kind::Server),
+                }
             })
             .collect();
         Self {

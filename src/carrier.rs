@@ -1,10 +1,18 @@
 //! Carriers: where the headers come from and go to.
 //!
 //! [`Extractor`] reads header values by name and [`Injector`] writes them. Both are
-//! small enough to implement for any transport in a few lines, and both work without
-//! allocating: an extractor lends out the values it holds, and an injector may keep
-//! the borrowed text it is given (`Injector<'v>` receives `&'v str`), so a carrier of
-//! `(&str, &str)` pairs receives the encoded headers with no copy at all.
+//! small enough to implement for any transport in a few lines, both work without
+//! allocating, and both can be used as trait objects (`&dyn Extractor<'_>`,
+//! `&mut dyn Injector<'_>`).
+//!
+//! - An extractor lends out the values it holds for the lifetime `'a` of the data,
+//!   not of the extractor: `extract(Wrapper(&map))` gives a context that borrows
+//!   `map`, however short-lived the wrapper. The crate implements it for references
+//!   to carriers (`&[(K, V)]`, `&Vec<(K, V)>`, `&HashMap`, ...), so call
+//!   [`extract(&carrier)`](crate::extract).
+//! - An injector may keep the text it is given for `'v` (`Injector<'v>` receives
+//!   `&'v str`, borrowed from the context being injected), so a carrier of
+//!   `(&str, &str)` pairs receives the encoded headers with no copy at all.
 //!
 //! The crate implements them for:
 //!
@@ -21,82 +29,39 @@
 //! `Vec<u8>` slot reuses its buffer, so a reused carrier of owned pairs stops
 //! allocating after the first request.
 //!
+//! **gRPC metadata** needs no adapter: tonic's `MetadataMap` is an `http::HeaderMap`
+//! inside (gRPC metadata keys are lowercase, rule [C1](crate::rules#c1)), and lends
+//! it out. With the `http` feature, read with
+//! `tracecontext::extract(request.metadata().as_ref())` and write with
+//! `context.inject(request.metadata_mut().as_mut())`.
+//!
 //! # Adapting other carriers
 //!
-//! Names passed to the traits are lowercase ASCII (rules T1, S1, C1, C2). An adapter
-//! compares them case-insensitively unless its carrier already normalises names.
-//!
-//! **gRPC metadata** (for example `tonic::metadata::MetadataMap`, whose keys are
-//! lowercase already):
-//!
-//! ```
-//! # mod tonic { pub mod metadata {
-//! #     // A stand-in with the same shape as tonic's types, so this example compiles.
-//! #     #[derive(Default)] pub struct MetadataMap(Vec<(&'static str, MetadataValue)>);
-//! #     pub struct MetadataValue(String);
-//! #     pub struct GetAll<'a>(Vec<&'a MetadataValue>);
-//! #     impl<'a> GetAll<'a> { pub fn iter(&self) -> std::vec::IntoIter<&'a MetadataValue> { self.0.clone().into_iter() } }
-//! #     impl MetadataValue { pub fn as_encoded_bytes(&self) -> &[u8] { self.0.as_bytes() } }
-//! #     impl std::str::FromStr for MetadataValue { type Err = (); fn from_str(s: &str) -> Result<Self, ()> { Ok(Self(s.into())) } }
-//! #     impl MetadataMap {
-//! #         pub fn get_all(&self, key: &str) -> GetAll<'_> { GetAll(self.0.iter().filter(|(k, _)| *k == key).map(|(_, v)| v).collect()) }
-//! #         pub fn insert(&mut self, key: &'static str, value: MetadataValue) { self.remove(key); self.0.push((key, value)); }
-//! #         pub fn remove(&mut self, key: &str) { self.0.retain(|(k, _)| *k != key); }
-//! #     }
-//! # } }
-//! use tracecontext::{Extractor, InjectError, Injector};
-//!
-//! struct Grpc<'m>(&'m mut tonic::metadata::MetadataMap);
-//!
-//! impl Extractor for Grpc<'_> {
-//!     fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
-//!         self.0.get_all(name).iter().map(|v| v.as_encoded_bytes())
-//!     }
-//! }
-//!
-//! impl Injector<'_> for Grpc<'_> {
-//!     fn set(&mut self, name: &'static str, value: &str) -> Result<(), InjectError> {
-//!         let value = value.parse().map_err(|_| InjectError::rejected(name))?;
-//!         self.0.insert(name, value);
-//!         Ok(())
-//!     }
-//!     fn remove(&mut self, name: &'static str) {
-//!         self.0.remove(name);
-//!     }
-//! }
-//!
-//! let mut metadata = tonic::metadata::MetadataMap::default();
-//! let context = tracecontext::Context::root(
-//!     tracecontext::TraceId::from_u128(1).unwrap(),
-//!     tracecontext::SpanId::from_u64(2).unwrap(),
-//!     tracecontext::TraceFlags::SAMPLED,
-//! );
-//! context.inject(&mut Grpc(&mut metadata))?;
-//! let carrier = Grpc(&mut metadata);
-//! let received = tracecontext::extract(&carrier).into_parent().unwrap();
-//! assert_eq!(received.trace_id(), context.trace_id());
-//! # Ok::<(), InjectError>(())
-//! ```
+//! Names passed to the traits are lowercase ASCII (rules [T1](crate::rules#t1),
+//! [S1](crate::rules#s1), [C2](crate::rules#c2)). An adapter compares them
+//! case-insensitively unless its carrier already normalises names.
 //!
 //! **Message headers** (Kafka record headers, NATS headers, AMQP application
 //! properties, MQTT 5 user properties) are lists of name/value pairs: the same text
-//! values under the same names, with a new parent-id for each publish (C2). A header
-//! list shaped like `Vec<(String, Vec<u8>)>` already is a carrier; any other list
-//! needs only its iteration:
+//! values under the same names, with a new parent-id for each publish (rule
+//! [C2](crate::rules#c2)). A header list shaped like `Vec<(String, Vec<u8>)>` already
+//! is a carrier; any other list needs only its iteration:
 //!
 //! ```
-//! use tracecontext::Extractor;
+//! use tracecontext::{Extractor, Values};
 //!
 //! /// A record header as a Kafka client hands it out.
 //! struct Header { key: String, value: Option<Vec<u8>> }
 //! struct Record { headers: Vec<Header> }
 //!
-//! impl Extractor for Record {
-//!     fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
-//!         self.headers
-//!             .iter()
-//!             .filter(move |h| h.key.eq_ignore_ascii_case(name))
-//!             .filter_map(|h| h.value.as_deref())
+//! impl<'a> Extractor<'a> for &'a Record {
+//!     fn get_all(&self, name: &str, values: &mut Values<'a, '_>) {
+//!         values.extend(
+//!             self.headers
+//!                 .iter()
+//!                 .filter(|h| h.key.eq_ignore_ascii_case(name))
+//!                 .filter_map(|h| h.value.as_deref()),
+//!         );
 //!     }
 //! }
 //!
@@ -107,11 +72,43 @@
 //! assert!(tracecontext::extract(&record).parent().is_some());
 //! ```
 //!
-//! **Environment variables** `TRACEPARENT` and `TRACESTATE`, as CLI tools and batch
-//! jobs receive them: read them once, then lend them out.
+//! A wrapper around a borrowed map works the same way, and what it extracts borrows
+//! the map, not the wrapper:
 //!
 //! ```
-//! use tracecontext::Extractor;
+//! use std::collections::HashMap;
+//! use tracecontext::{Extractor, Values};
+//!
+//! struct Headers<'m>(&'m HashMap<String, String>);
+//!
+//! impl<'m> Extractor<'m> for Headers<'m> {
+//!     fn get_all(&self, name: &str, values: &mut Values<'m, '_>) {
+//!         self.0.get_all(name, values);
+//!     }
+//! }
+//!
+//! let map = HashMap::from([(
+//!     "traceparent".to_string(),
+//!     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_string(),
+//! )]);
+//! // The wrapper is a temporary; the context outlives it.
+//! let extracted = tracecontext::extract(Headers(&map));
+//! assert!(extracted.parent().is_some());
+//!
+//! // As a trait object.
+//! let dynamic: &dyn Extractor<'_> = &Headers(&map);
+//! assert!(tracecontext::extract(dynamic).parent().is_some());
+//! // Boxed, it needs the data's lifetime spelled out.
+//! let boxed: Box<dyn Extractor<'_> + '_> = Box::new(Headers(&map));
+//! assert!(tracecontext::extract(&*boxed).parent().is_some());
+//! ```
+//!
+//! **Environment variables** `TRACEPARENT` and `TRACESTATE` (rule
+//! [C4](crate::rules#c4)), as CLI tools and batch jobs receive them: read them once,
+//! then lend them out.
+//!
+//! ```
+//! use tracecontext::{Extractor, Values};
 //!
 //! struct Env { traceparent: Option<String>, tracestate: Option<String> }
 //!
@@ -122,14 +119,14 @@
 //!     }
 //! }
 //!
-//! impl Extractor for Env {
-//!     fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
+//! impl<'a> Extractor<'a> for &'a Env {
+//!     fn get_all(&self, name: &str, values: &mut Values<'a, '_>) {
 //!         let value = match name {
 //!             "traceparent" => &self.traceparent,
 //!             "tracestate" => &self.tracestate,
 //!             _ => &None,
 //!         };
-//!         value.as_deref().map(str::as_bytes).into_iter()
+//!         values.extend(value.as_deref().map(str::as_bytes));
 //!     }
 //! }
 //!
@@ -138,103 +135,122 @@
 //! ```
 //!
 //! (`to_string_lossy` turns bytes that are not UTF-8 into `U+FFFD`, which the parsers
-//! then refuse, as rule C3 asks.) To hand a context to a child process, set the two
-//! variables from [`Context::headers`](crate::Context::headers).
+//! then refuse, as rule [C3](crate::rules#c3) asks.) To hand a context to a child
+//! process, set the two variables from [`Context::headers`](crate::Context::headers).
 
 #[cfg(feature = "alloc")]
 use alloc::{collections::BTreeMap, string::String, vec::Vec};
-use core::fmt;
+
+use crate::error::Error;
+
+/// Where an [`Extractor`] puts the values of one header: each value in turn, until
+/// the reader has seen enough.
+///
+/// The reader decides how many values it needs (two `traceparent` fields are
+/// already one too many, rule [T7](crate::rules#t7)), so [`push`](Values::push) says
+/// whether to go on and [`extend`](Values::extend) stops by itself.
+pub struct Values<'a, 's> {
+    sink: &'s mut dyn FnMut(&'a [u8]) -> bool,
+}
+
+impl<'a, 's> Values<'a, 's> {
+    /// Values that go to `sink`, which returns whether it wants more. For calling an
+    /// [`Extractor`] directly, for example in a test of one.
+    ///
+    /// ```
+    /// use tracecontext::{Extractor, Values};
+    ///
+    /// let carrier = [("tracestate", "a=1"), ("other", "x"), ("TraceState", "b=2")];
+    /// let mut seen = Vec::new();
+    /// let mut collect = |value: &[u8]| {
+    ///     seen.push(value.to_vec());
+    ///     true
+    /// };
+    /// (&carrier).get_all("tracestate", &mut Values::new(&mut collect));
+    /// assert_eq!(seen, [b"a=1".to_vec(), b"b=2".to_vec()]);
+    /// ```
+    pub fn new(sink: &'s mut dyn FnMut(&'a [u8]) -> bool) -> Self {
+        Self { sink }
+    }
+
+    /// Hands over one value. Returns `false` when the reader wants no more: stop
+    /// then.
+    #[inline]
+    pub fn push(&mut self, value: &'a [u8]) -> bool {
+        (self.sink)(value)
+    }
+
+    /// Hands over values in order, until the reader wants no more.
+    #[inline]
+    pub fn extend<I: IntoIterator<Item = &'a [u8]>>(&mut self, values: I) {
+        for value in values {
+            if !self.push(value) {
+                return;
+            }
+        }
+    }
+}
 
 /// A source of header values: request headers, metadata, message headers.
 ///
-/// Implement [`get_all`](Extractor::get_all); [`get`](Extractor::get) follows from
-/// it. The returned values are bytes because headers are bytes on the wire; values
-/// that are not UTF-8 are invalid input for the parsers (rule C3), never a panic.
-pub trait Extractor {
-    /// Every value of the header `name`, in the order received. `name` is lowercase
-    /// ASCII; match it case-insensitively unless the carrier normalises names.
-    fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]>;
+/// `'a` is the lifetime of the data: the values handed out borrow it, so an
+/// extracted context can live as long as the data does, not only as long as the
+/// extractor. Implement the trait for a reference to your carrier
+/// (`impl<'a> Extractor<'a> for &'a MyHeaders`) or for a wrapper that holds one
+/// (`impl<'a> Extractor<'a> for Wrapper<'a>`); the crate forwards it through `&E`.
+/// It is object safe.
+///
+/// Values are bytes because headers are bytes on the wire; values that are not
+/// UTF-8 are invalid input for the parsers (rule [C3](crate::rules#c3)), never a
+/// panic.
+pub trait Extractor<'a> {
+    /// Hands every value of the header `name`, in the order received, to `values`
+    /// (which may stop early). `name` is lowercase ASCII; match it
+    /// case-insensitively unless the carrier normalises names.
+    fn get_all(&self, name: &str, values: &mut Values<'a, '_>);
 
-    /// The first value of the header `name`.
-    fn get(&self, name: &str) -> Option<&[u8]> {
-        self.get_all(name).next()
+    /// The first value of the header `name`. (Named so that it does not meet the
+    /// carriers' own `get` methods, which method calls would find first.)
+    ///
+    /// ```
+    /// use tracecontext::Extractor;
+    ///
+    /// let carrier = [("TraceParent", "first"), ("traceparent", "second")];
+    /// assert_eq!((&carrier).first_value("traceparent"), Some(&b"first"[..]));
+    /// assert_eq!((&carrier).first_value("tracestate"), None);
+    /// ```
+    fn first_value(&self, name: &str) -> Option<&'a [u8]> {
+        let mut first = None;
+        let mut take = |value: &'a [u8]| {
+            first = Some(value);
+            false
+        };
+        self.get_all(name, &mut Values::new(&mut take));
+        first
     }
 }
 
 /// A destination for header values, able to keep text borrowed for `'v`.
 ///
 /// A carrier that copies (a `String` map, `http::HeaderMap`) implements it for every
-/// `'v`; a carrier of borrowed pairs implements it for the lifetime of its pairs.
-/// [`Context::inject`](crate::Context::inject) needs the first kind;
-/// [`Headers::inject`](crate::Headers::inject) takes either.
+/// `'v`; a carrier of borrowed pairs, `[(&'v str, &'v str); N]`, for the lifetime of
+/// its pairs, and then keeps text borrowed from the context it is given. It is
+/// object safe.
 pub trait Injector<'v> {
     /// Writes `value` under the lowercase `name`, replacing every earlier value of
     /// that name, in whatever case it was written.
     ///
     /// # Errors
     ///
-    /// When the carrier has no room for the header or refuses it.
-    fn set(&mut self, name: &'static str, value: &'v str) -> Result<(), InjectError>;
+    /// [`Error::carrier_full`] when the carrier has no room for the header,
+    /// [`Error::carrier_refused`] when it refuses it.
+    fn set(&mut self, name: &'static str, value: &'v str) -> Result<(), Error>;
 
     /// Removes every value of the header `name` (in any case). Injection calls it for
-    /// `tracestate` when there is none to send (rule S10), so that a reused carrier
-    /// does not keep an earlier request's value.
+    /// `tracestate` when there is none to send (rule [S10](crate::rules#s10)), so that
+    /// a reused carrier does not keep an earlier request's value.
     fn remove(&mut self, name: &'static str);
 }
-
-/// Why a header could not be written into a carrier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct InjectError {
-    name: &'static str,
-    full: bool,
-}
-
-impl InjectError {
-    /// The carrier has no free entry for `name` (a fixed-size carrier).
-    #[must_use]
-    pub const fn full(name: &'static str) -> Self {
-        Self { name, full: true }
-    }
-
-    /// The carrier refused the name or value (for example, a header type with its own
-    /// validation).
-    #[must_use]
-    pub const fn rejected(name: &'static str) -> Self {
-        Self { name, full: false }
-    }
-
-    /// The header that was not written.
-    #[must_use]
-    pub const fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// Whether the carrier was full, rather than refusing the header.
-    #[must_use]
-    pub const fn is_full(&self) -> bool {
-        self.full
-    }
-}
-
-impl fmt::Display for InjectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.full {
-            write!(
-                f,
-                "cannot write header `{}`: no free entry in the carrier",
-                self.name
-            )
-        } else {
-            write!(
-                f,
-                "cannot write header `{}`: the carrier refused it",
-                self.name
-            )
-        }
-    }
-}
-
-impl core::error::Error for InjectError {}
 
 /// A name or value in a carrier of pairs that injection can overwrite with text
 /// borrowed for `'v`: `&'v str`, `&'v [u8]`, `String` and `Vec<u8>`.
@@ -305,17 +321,14 @@ fn matches(key: &[u8], name: &str) -> bool {
     key.eq_ignore_ascii_case(name.as_bytes())
 }
 
-impl<E: Extractor + ?Sized> Extractor for &E {
-    fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
-        (**self).get_all(name)
-    }
-    fn get(&self, name: &str) -> Option<&[u8]> {
-        (**self).get(name)
+impl<'a, E: Extractor<'a> + ?Sized> Extractor<'a> for &E {
+    fn get_all(&self, name: &str, values: &mut Values<'a, '_>) {
+        (**self).get_all(name, values);
     }
 }
 
 impl<'v, I: Injector<'v> + ?Sized> Injector<'v> for &mut I {
-    fn set(&mut self, name: &'static str, value: &'v str) -> Result<(), InjectError> {
+    fn set(&mut self, name: &'static str, value: &'v str) -> Result<(), Error> {
         (**self).set(name, value)
     }
     fn remove(&mut self, name: &'static str) {
@@ -323,24 +336,36 @@ impl<'v, I: Injector<'v> + ?Sized> Injector<'v> for &mut I {
     }
 }
 
-impl<K: AsRef<[u8]>, V: AsRef<[u8]>> Extractor for [(K, V)] {
-    fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
-        self.iter()
-            .filter(move |(k, _)| matches(k.as_ref(), name))
-            .map(|(_, v)| v.as_ref())
+impl<'a, K: AsRef<[u8]>, V: AsRef<[u8]>> Extractor<'a> for &'a [(K, V)] {
+    #[inline]
+    fn get_all(&self, name: &str, values: &mut Values<'a, '_>) {
+        values.extend(
+            self.iter()
+                .filter(|(k, _)| matches(k.as_ref(), name))
+                .map(|(_, v)| v.as_ref()),
+        );
     }
 }
 
-impl<K: AsRef<[u8]>, V: AsRef<[u8]>, const N: usize> Extractor for [(K, V); N] {
-    fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
-        self.as_slice().get_all(name)
+impl<'a, K: AsRef<[u8]>, V: AsRef<[u8]>, const N: usize> Extractor<'a> for &'a [(K, V); N] {
+    #[inline]
+    fn get_all(&self, name: &str, values: &mut Values<'a, '_>) {
+        self.as_slice().get_all(name, values);
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<'a, K: AsRef<[u8]>, V: AsRef<[u8]>> Extractor<'a> for &'a Vec<(K, V)> {
+    #[inline]
+    fn get_all(&self, name: &str, values: &mut Values<'a, '_>) {
+        self.as_slice().get_all(name, values);
     }
 }
 
 /// Writing into a fixed slice of pairs: the entries named `name` (any case), else an
 /// entry whose name is empty, is the header's place.
 impl<'v, K: Slot<'v>, V: Slot<'v>> Injector<'v> for [(K, V)] {
-    fn set(&mut self, name: &'static str, value: &'v str) -> Result<(), InjectError> {
+    fn set(&mut self, name: &'static str, value: &'v str) -> Result<(), Error> {
         let mut written = false;
         for (k, v) in self.iter_mut() {
             if matches(k.bytes(), name) {
@@ -363,7 +388,7 @@ impl<'v, K: Slot<'v>, V: Slot<'v>> Injector<'v> for [(K, V)] {
                 v.set_text(value);
                 Ok(())
             }
-            None => Err(InjectError::full(name)),
+            None => Err(Error::carrier_full(name)),
         }
     }
 
@@ -378,7 +403,7 @@ impl<'v, K: Slot<'v>, V: Slot<'v>> Injector<'v> for [(K, V)] {
 }
 
 impl<'v, K: Slot<'v>, V: Slot<'v>, const N: usize> Injector<'v> for [(K, V); N] {
-    fn set(&mut self, name: &'static str, value: &'v str) -> Result<(), InjectError> {
+    fn set(&mut self, name: &'static str, value: &'v str) -> Result<(), Error> {
         self.as_mut_slice().set(name, value)
     }
     fn remove(&mut self, name: &'static str) {
@@ -387,15 +412,8 @@ impl<'v, K: Slot<'v>, V: Slot<'v>, const N: usize> Injector<'v> for [(K, V); N] 
 }
 
 #[cfg(feature = "alloc")]
-impl<K: AsRef<[u8]>, V: AsRef<[u8]>> Extractor for Vec<(K, V)> {
-    fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
-        self.as_slice().get_all(name)
-    }
-}
-
-#[cfg(feature = "alloc")]
 impl<'v, K: Slot<'v>, V: Slot<'v>> Injector<'v> for Vec<(K, V)> {
-    fn set(&mut self, name: &'static str, value: &'v str) -> Result<(), InjectError> {
+    fn set(&mut self, name: &'static str, value: &'v str) -> Result<(), Error> {
         let Some(first) = self.iter().position(|(k, _)| matches(k.bytes(), name)) else {
             self.push((K::from_text(name), V::from_text(value)));
             return Ok(());
@@ -423,17 +441,19 @@ impl<'v, K: Slot<'v>, V: Slot<'v>> Injector<'v> for Vec<(K, V)> {
 macro_rules! string_map_carrier {
     ($(#[$cfg:meta])* [$($generics:tt)*] $map:ty) => {
         $(#[$cfg])*
-        impl<$($generics)*> Extractor for $map {
-            fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
-                self.iter()
-                    .filter(move |(k, _)| matches(k.as_bytes(), name))
-                    .map(|(_, v)| v.as_bytes())
+        impl<'a, $($generics)*> Extractor<'a> for &'a $map {
+            fn get_all(&self, name: &str, values: &mut Values<'a, '_>) {
+                values.extend(
+                    self.iter()
+                        .filter(|(k, _)| matches(k.as_bytes(), name))
+                        .map(|(_, v)| v.as_bytes()),
+                );
             }
         }
 
         $(#[$cfg])*
         impl<$($generics)*> Injector<'_> for $map {
-            fn set(&mut self, name: &'static str, value: &str) -> Result<(), InjectError> {
+            fn set(&mut self, name: &'static str, value: &str) -> Result<(), Error> {
                 if self.keys().any(|k| k != name && matches(k.as_bytes(), name)) {
                     self.retain(|k, _| k == name || !matches(k.as_bytes(), name));
                 }
@@ -460,21 +480,20 @@ string_map_carrier!(
 string_map_carrier!(#[cfg(feature = "alloc")] [] BTreeMap<String, String>);
 
 #[cfg(feature = "http")]
-impl Extractor for http::HeaderMap {
-    fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
+impl<'a> Extractor<'a> for &'a http::HeaderMap {
+    fn get_all(&self, name: &str, values: &mut Values<'a, '_>) {
         // `HeaderMap` stores names lowercase, so the lookup is exact.
-        self.get_all(name)
-            .into_iter()
-            .map(http::HeaderValue::as_bytes)
-    }
-    fn get(&self, name: &str) -> Option<&[u8]> {
-        http::HeaderMap::get(self, name).map(http::HeaderValue::as_bytes)
+        values.extend(
+            http::HeaderMap::get_all(self, name)
+                .into_iter()
+                .map(http::HeaderValue::as_bytes),
+        );
     }
 }
 
 #[cfg(feature = "http")]
 impl Injector<'_> for http::HeaderMap {
-    fn set(&mut self, name: &'static str, value: &str) -> Result<(), InjectError> {
+    fn set(&mut self, name: &'static str, value: &str) -> Result<(), Error> {
         // `from_static` takes lowercase token names without copying, and panics on
         // anything else, so check first.
         let token = !name.is_empty()
@@ -482,9 +501,9 @@ impl Injector<'_> for http::HeaderMap {
                 .bytes()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_');
         if !token {
-            return Err(InjectError::rejected(name));
+            return Err(Error::carrier_refused(name));
         }
-        let value = http::HeaderValue::from_str(value).map_err(|_| InjectError::rejected(name))?;
+        let value = http::HeaderValue::from_str(value).map_err(|_| Error::carrier_refused(name))?;
         self.insert(http::HeaderName::from_static(name), value);
         Ok(())
     }

@@ -1,10 +1,15 @@
-//! A fixed-size, stack-allocated encoding result.
+//! Text on the stack: what the `encode` methods return.
 
+use core::cmp::Ordering;
 use core::fmt;
+use core::hash::{Hash, Hasher};
 use core::ops::Deref;
 
-/// Text produced by an `encode` method: exactly `N` ASCII bytes held inline, with no
+/// Text produced by an `encode` method: up to `N` ASCII bytes held inline, with no
 /// allocation. Dereferences to `&str`; [`as_bytes`](Encoded::as_bytes) is free.
+///
+/// Fixed-width encodings (IDs, a traceparent) fill all `N` bytes; variable ones (a
+/// sampling threshold, an `ot` value) use a prefix.
 ///
 /// ```
 /// use tracecontext::SpanId;
@@ -14,21 +19,42 @@ use core::ops::Deref;
 /// assert_eq!(&*text, "00f067aa0ba902b7");
 /// assert_eq!(text.as_bytes(), b"00f067aa0ba902b7");
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Encoded<const N: usize>(pub(crate) [u8; N]);
+#[derive(Clone, Copy)]
+pub struct Encoded<const N: usize> {
+    buf: [u8; N],
+    len: u16,
+}
 
 impl<const N: usize> Encoded<N> {
+    const FITS: () = assert!(N <= u16::MAX as usize, "Encoded capacity over 65535");
+
+    /// All `N` bytes of `buf`, which must be ASCII.
+    pub(crate) const fn full(buf: [u8; N]) -> Self {
+        let () = Self::FITS;
+        Self { buf, len: N as u16 }
+    }
+
+    /// The first `len` bytes of `buf`, which must be ASCII; `len <= N`.
+    pub(crate) const fn prefix(buf: [u8; N], len: usize) -> Self {
+        let () = Self::FITS;
+        let len = if len > N { N } else { len };
+        Self {
+            buf,
+            len: len as u16,
+        }
+    }
+
     /// The encoded bytes.
     #[must_use]
-    pub const fn as_bytes(&self) -> &[u8; N] {
-        &self.0
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
     }
 
     /// The encoded text.
     #[must_use]
     pub fn as_str(&self) -> &str {
         // Every constructor writes ASCII only, so this never takes the empty branch.
-        core::str::from_utf8(&self.0).unwrap_or_default()
+        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
 }
 
@@ -47,7 +73,45 @@ impl<const N: usize> AsRef<str> for Encoded<N> {
 
 impl<const N: usize> AsRef<[u8]> for Encoded<N> {
     fn as_ref(&self) -> &[u8] {
-        &self.0
+        self.as_bytes()
+    }
+}
+
+impl<const N: usize> PartialEq for Encoded<N> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl<const N: usize> Eq for Encoded<N> {}
+
+impl<const N: usize> PartialEq<str> for Encoded<N> {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl<const N: usize> PartialEq<&str> for Encoded<N> {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl<const N: usize> PartialOrd for Encoded<N> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<const N: usize> Ord for Encoded<N> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl<const N: usize> Hash for Encoded<N> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
     }
 }
 

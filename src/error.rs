@@ -2,7 +2,8 @@
 
 use core::fmt;
 
-/// Which field or limit a header failed on. Returned by [`Error::kind`].
+/// Which field or limit an input failed on, or which operation failed. Returned by
+/// [`Error::kind`].
 ///
 /// New kinds may be added in minor releases, so match with a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,41 +30,63 @@ pub enum ErrorKind {
     MemberCount,
     /// tracestate: a member that cannot fit in an owned state's byte capacity.
     Capacity,
-    /// traceparent: more than one `traceparent` field in one request (rule T7).
+    /// A header that must appear once appeared more than once: two `traceparent`
+    /// fields in a request (rule T7), or two `traceresponse` fields in a response.
+    /// [`Error::header`] names it.
     Duplicate,
+    /// The `ot` tracestate value: a sub-key that is not `[a-z][a-z0-9]*` followed by
+    /// `:`, or the same sub-key twice (rule P1).
+    SubKey,
+    /// The `ot` tracestate value: a sub-key value with a character outside
+    /// `[A-Za-z0-9._-]` (rule P1).
+    SubValue,
+    /// The `ot` tracestate value: a `th` that is not 1 to 14 lowercase hex digits
+    /// (rule P2).
+    Threshold,
+    /// The `ot` tracestate value: an `rv` that is not exactly 14 lowercase hex digits
+    /// (rule P3).
+    Randomness,
+    /// The `ot` tracestate value is, or an update would make it, longer than 256
+    /// characters (rule P1).
+    OtLength,
+    /// Injection: a fixed-size carrier has no free entry for the header.
+    CarrierFull,
+    /// Injection: the carrier refused the header's name or value (for example a
+    /// header type with its own validation).
+    CarrierRefused,
+    /// Sampler configuration: a sampler name that is unknown or not supported
+    /// (rule P8).
+    SamplerName,
+    /// Sampler configuration: a sampler argument that is missing, not a number, or
+    /// not in `[0, 1]` (rule P8).
+    SamplerArg,
 }
 
 impl ErrorKind {
-    /// The header the kind belongs to: `"traceparent"` or `"tracestate"`.
-    #[must_use]
-    pub const fn header(self) -> &'static str {
-        match self {
-            Self::Version
-            | Self::TraceId
-            | Self::ParentId
-            | Self::TraceFlags
-            | Self::Trailing
-            | Self::Duplicate => "traceparent",
-            Self::Member | Self::Key | Self::Value | Self::MemberCount | Self::Capacity => {
-                "tracestate"
-            }
-        }
-    }
-
-    const fn field(self) -> &'static str {
-        match self {
+    /// The field the kind is about, as `Display` names it after " in ".
+    const fn field(self) -> Option<&'static str> {
+        Some(match self {
             Self::Version => "version",
             Self::TraceId => "trace-id",
             Self::ParentId => "parent-id",
             Self::TraceFlags => "trace-flags",
             Self::Trailing => "data after trace-flags",
-            Self::Member => "member",
             Self::Key => "key",
             Self::Value => "value",
-            Self::MemberCount => "member list",
-            Self::Capacity => "member",
-            Self::Duplicate => "request",
-        }
+            _ => return None,
+        })
+    }
+
+    /// Whether the error's offset means something (it is shown by `Display`).
+    const fn has_offset(self) -> bool {
+        !matches!(
+            self,
+            Self::CarrierFull
+                | Self::CarrierRefused
+                | Self::SamplerName
+                | Self::SamplerArg
+                | Self::Duplicate
+        )
     }
 }
 
@@ -86,7 +109,7 @@ pub(crate) enum Reason {
     Zero,
     /// Version `ff`.
     Forbidden,
-    /// An empty key or value.
+    /// An empty key, value or field.
     Empty,
     /// No `=` in a member.
     NoEquals,
@@ -94,15 +117,31 @@ pub(crate) enum Reason {
     TooMany,
     /// Does not fit in the owned state's capacity.
     NoRoom(u16),
-    /// A second field of a header that must occur once.
+    /// A second field of a header that must occur once, or a second sub-key.
     Repeated,
+    /// A fixed carrier with no free entry.
+    Full,
+    /// A carrier that refused a header.
+    Refused,
+    /// A sampler name nobody knows.
+    Unknown,
+    /// A sampler name this crate knows but does not implement.
+    Unsupported,
+    /// A sampler argument that is not a number.
+    NotANumber,
+    /// A sampler argument outside `[0, 1]`.
+    OutOfRange,
+    /// A sampler argument that a ratio sampler needs but was not given.
+    Missing,
 }
 
-/// A traceparent or tracestate that could not be used: what went wrong and where.
+/// Something that could not be used or done: what went wrong and where.
 ///
-/// The error is small and `Copy`, and never allocates. [`kind`](Error::kind) names the
-/// field or limit, [`offset`](Error::offset) the first bad byte, and `Display` gives a
-/// message precise enough to fix the header with:
+/// The crate has this one error type. It is small and `Copy`, never allocates, and
+/// carries [`header`](Error::header) (the header or setting it is about),
+/// [`kind`](Error::kind) (the field, limit or operation), [`offset`](Error::offset)
+/// (the first bad byte) and, for tracestate members, [`member`](Error::member).
+/// `Display` gives a message precise enough to fix the input with:
 ///
 /// ```
 /// use tracecontext::{ErrorKind, TraceParent};
@@ -117,11 +156,32 @@ pub(crate) enum Reason {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Error {
+    header: &'static str,
+    offset: usize,
     kind: ErrorKind,
     reason: Reason,
     /// 1-based tracestate member number, 0 when not about a member.
     member: u16,
-    offset: usize,
+}
+
+/// The header an error kind belongs to when the parser that made it knows no more.
+const fn default_header(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Version
+        | ErrorKind::TraceId
+        | ErrorKind::ParentId
+        | ErrorKind::TraceFlags
+        | ErrorKind::Trailing
+        | ErrorKind::Duplicate => "traceparent",
+        ErrorKind::SubKey
+        | ErrorKind::SubValue
+        | ErrorKind::Threshold
+        | ErrorKind::Randomness
+        | ErrorKind::OtLength => "tracestate ot",
+        ErrorKind::SamplerName => "OTEL_TRACES_SAMPLER",
+        ErrorKind::SamplerArg => "OTEL_TRACES_SAMPLER_ARG",
+        _ => "tracestate",
+    }
 }
 
 impl Error {
@@ -129,10 +189,11 @@ impl Error {
     #[inline(never)]
     pub(crate) const fn new(kind: ErrorKind, reason: Reason, offset: usize) -> Self {
         Self {
+            header: default_header(kind),
+            offset,
             kind,
             reason,
             member: 0,
-            offset,
         }
     }
 
@@ -144,17 +205,53 @@ impl Error {
         offset: usize,
         member: usize,
     ) -> Self {
-        let member = if member > u16::MAX as usize {
+        let mut error = Self::new(kind, reason, offset);
+        error.member = if member > u16::MAX as usize {
             u16::MAX
         } else {
             member as u16
         };
-        Self {
-            kind,
-            reason,
-            member,
-            offset,
-        }
+        error
+    }
+
+    /// A second field of `header`, which must appear once.
+    #[cold]
+    pub(crate) const fn duplicate(header: &'static str) -> Self {
+        Self::new(ErrorKind::Duplicate, Reason::Repeated, 0).for_header(header)
+    }
+
+    /// The error for a fixed-size carrier with no free entry for the header `name`
+    /// ([`ErrorKind::CarrierFull`]), for [`Injector`](crate::Injector)
+    /// implementations.
+    #[cold]
+    #[must_use]
+    pub const fn carrier_full(name: &'static str) -> Self {
+        Self::new(ErrorKind::CarrierFull, Reason::Full, 0).for_header(name)
+    }
+
+    /// The error for a carrier that refused the header `name` or its value
+    /// ([`ErrorKind::CarrierRefused`]), for [`Injector`](crate::Injector)
+    /// implementations.
+    ///
+    /// ```
+    /// use tracecontext::{Error, ErrorKind};
+    ///
+    /// let err = Error::carrier_refused("traceparent");
+    /// assert_eq!(err.kind(), ErrorKind::CarrierRefused);
+    /// assert_eq!(err.header(), "traceparent");
+    /// assert_eq!(err.to_string(), "traceparent: the carrier refused the header");
+    /// ```
+    #[cold]
+    #[must_use]
+    pub const fn carrier_refused(name: &'static str) -> Self {
+        Self::new(ErrorKind::CarrierRefused, Reason::Refused, 0).for_header(name)
+    }
+
+    /// The same error, about another header (the parsers know only the grammar they
+    /// read; the caller knows which header held it).
+    pub(crate) const fn for_header(mut self, header: &'static str) -> Self {
+        self.header = header;
+        self
     }
 
     /// Moves the offset by `base` bytes (for a field that starts later in the list).
@@ -163,16 +260,27 @@ impl Error {
         self
     }
 
-    /// Which field or limit the header failed on.
+    /// Which field, limit or operation failed.
     #[must_use]
     pub const fn kind(&self) -> ErrorKind {
         self.kind
     }
 
+    /// The header, or setting, the error is about: `"traceparent"`, `"tracestate"`,
+    /// `"tracestate ot"` (the `ot` member's value), `"traceresponse"`,
+    /// `"server-timing"`, the name of a header a carrier did not take, or
+    /// `"OTEL_TRACES_SAMPLER"` / `"OTEL_TRACES_SAMPLER_ARG"`.
+    #[must_use]
+    pub const fn header(&self) -> &'static str {
+        self.header
+    }
+
     /// The byte offset of the first bad byte, counted from the start of the value
     /// passed in (leading whitespace included). For a tracestate given as several
-    /// fields, offsets count through the fields as if joined with `,` (rule S2).
-    /// Where the value ended too early, the offset is its length.
+    /// fields, offsets count through the fields as if joined with `,` (rule S2); for
+    /// `ot` problems, from the start of the `ot` value. Where the value ended too
+    /// early, the offset is its length. Zero for errors that are not about a
+    /// position (carrier errors, duplicates, an unknown sampler name).
     #[must_use]
     pub const fn offset(&self) -> usize {
         self.offset
@@ -205,54 +313,112 @@ impl fmt::Display for Quoted {
     }
 }
 
+impl Error {
+    /// The message for the `ot` kinds, which have their own grammar.
+    fn fmt_ot(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.kind, self.reason) {
+            (ErrorKind::SubKey, Reason::Repeated) => f.write_str("a sub-key appears twice"),
+            (ErrorKind::SubKey, _) => {
+                f.write_str("a sub-key must be [a-z][a-z0-9]* followed by ':'")
+            }
+            (ErrorKind::SubValue, Reason::Invalid(c)) => write!(
+                f,
+                "invalid character {} in a sub-key value (allowed: [A-Za-z0-9._-])",
+                Quoted(c)
+            ),
+            (ErrorKind::Threshold, _) => f.write_str("th must be 1 to 14 lowercase hex digits"),
+            (ErrorKind::Randomness, _) => f.write_str("rv must be exactly 14 lowercase hex digits"),
+            (ErrorKind::OtLength, Reason::NoRoom(max)) => {
+                write!(f, "the update would make it longer than {max} characters")
+            }
+            _ => f.write_str("longer than 256 characters"),
+        }
+    }
+
+    /// The message for the kinds that are not about a header's grammar.
+    fn fmt_other(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reason {
+            Reason::Repeated => write!(f, "more than one {} field", self.header),
+            Reason::Full => f.write_str("the carrier has no free entry for the header"),
+            Reason::Refused => f.write_str("the carrier refused the header"),
+            Reason::Unknown => f.write_str(
+                "unknown sampler (expected always_on, always_off, traceidratio, \
+                 parentbased_always_on, parentbased_always_off or parentbased_traceidratio)",
+            ),
+            Reason::Unsupported => f.write_str("sampler not supported by this crate"),
+            Reason::NotANumber => f.write_str("not a number"),
+            Reason::OutOfRange => f.write_str("not a ratio in [0, 1]"),
+            Reason::Missing => f.write_str("missing (a ratio sampler needs it)"),
+            _ => f.write_str("invalid"),
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = self.kind;
-        write!(f, "{}: ", kind.header())?;
+        write!(f, "{}: ", self.header)?;
         let hex_field = matches!(
             kind,
             ErrorKind::Version | ErrorKind::TraceId | ErrorKind::ParentId | ErrorKind::TraceFlags
         );
-        match self.reason {
-            Reason::Invalid(c) if hex_field => {
+        match (kind, self.reason) {
+            (
+                ErrorKind::SubKey
+                | ErrorKind::SubValue
+                | ErrorKind::Threshold
+                | ErrorKind::Randomness
+                | ErrorKind::OtLength,
+                _,
+            ) => self.fmt_ot(f)?,
+            (
+                ErrorKind::Duplicate
+                | ErrorKind::CarrierFull
+                | ErrorKind::CarrierRefused
+                | ErrorKind::SamplerName
+                | ErrorKind::SamplerArg,
+                _,
+            ) => self.fmt_other(f)?,
+            (_, Reason::Invalid(c)) if hex_field => {
                 write!(f, "invalid hex digit {}", Quoted(c))?;
                 if matches!(c, b'A'..=b'F') {
                     f.write_str(" (hex must be lowercase)")?;
                 }
             }
-            Reason::Invalid(c) => write!(f, "invalid character {}", Quoted(c))?,
-            Reason::End => f.write_str("value ends early")?,
-            Reason::Separator(c) => write!(f, "expected '-' but found {}", Quoted(c))?,
-            Reason::TooLong(max) => write!(f, "longer than {max} characters")?,
-            Reason::TooShort(min) => write!(f, "shorter than {min} characters")?,
-            Reason::AfterVersion00(c) => write!(
+            (_, Reason::Invalid(c)) => write!(f, "invalid character {}", Quoted(c))?,
+            (_, Reason::End) => f.write_str("value ends early")?,
+            (_, Reason::Separator(c)) => write!(f, "expected '-' but found {}", Quoted(c))?,
+            (_, Reason::TooLong(max)) => write!(f, "longer than {max} characters")?,
+            (_, Reason::TooShort(min)) => write!(f, "shorter than {min} characters")?,
+            (_, Reason::AfterVersion00(c)) => write!(
                 f,
                 "unexpected {} (version 00 ends after trace-flags)",
                 Quoted(c)
             )?,
-            Reason::Zero => f.write_str("all zeros is not allowed")?,
-            Reason::Forbidden => f.write_str("version ff is not allowed")?,
-            Reason::Empty => f.write_str("empty")?,
-            Reason::NoEquals => f.write_str("no '=' between key and value")?,
-            Reason::TooMany => f.write_str("more than 32 members")?,
-            Reason::NoRoom(cap) => write!(f, "does not fit in a capacity of {cap} bytes")?,
-            Reason::Repeated => {
-                return write!(f, "more than one {} field in the request", kind.header());
-            }
+            (_, Reason::Zero) => f.write_str("all zeros is not allowed")?,
+            (_, Reason::Forbidden) => f.write_str("version ff is not allowed")?,
+            (_, Reason::Empty) => f.write_str("empty")?,
+            (_, Reason::NoEquals) => f.write_str("no '=' between key and value")?,
+            (_, Reason::TooMany) => f.write_str("more than 32 members")?,
+            (_, Reason::NoRoom(cap)) => write!(f, "does not fit in a capacity of {cap} bytes")?,
+            (_, _) => self.fmt_other(f)?,
         }
-        match kind {
-            ErrorKind::Trailing => write!(f, " in {}", kind.field())?,
-            ErrorKind::MemberCount => {}
-            ErrorKind::Key | ErrorKind::Value if self.member != 0 => {
-                write!(f, " in {} of member {}", kind.field(), self.member)?
+        match (kind.field(), self.member) {
+            (Some(field), member) if member != 0 => {
+                write!(f, " in {field} of member {member}")?;
             }
-            ErrorKind::Member | ErrorKind::Capacity if self.member != 0 => {
-                write!(f, " in member {}", self.member)?
+            (Some(field), _) => write!(f, " in {field}")?,
+            (None, member)
+                if member != 0 && matches!(kind, ErrorKind::Member | ErrorKind::Capacity) =>
+            {
+                write!(f, " in member {member}")?;
             }
-            ErrorKind::Member | ErrorKind::Capacity => {}
-            _ => write!(f, " in {}", kind.field())?,
+            (None, _) => {}
         }
-        write!(f, " at byte {}", self.offset)
+        if kind.has_offset() {
+            write!(f, " at byte {}", self.offset)?;
+        }
+        Ok(())
     }
 }
 

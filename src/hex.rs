@@ -58,14 +58,19 @@ pub(crate) const fn all_valid(mask: u64) -> bool {
 /// Decodes `2 * N` lowercase hex characters at `s[at..]` into `N` bytes. `N` must be
 /// a multiple of 4 and the slice long enough (checked by the callers' one length check).
 #[inline(always)]
-pub(crate) fn decode<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
+pub(crate) const fn decode<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
     let mut out = [0u8; N];
     let mut mask = HIGH;
     let mut k = 0;
     while k < N / 4 {
         let (v, valid) = decode_word(crate::swar::load(s, at + 8 * k));
         mask &= valid;
-        out[4 * k..4 * k + 4].copy_from_slice(&v.to_be_bytes());
+        let bytes = v.to_be_bytes();
+        let mut i = 0;
+        while i < 4 {
+            out[4 * k + i] = bytes[i];
+            i += 1;
+        }
         k += 1;
     }
     if all_valid(mask) { Some(out) } else { None }
@@ -75,10 +80,16 @@ pub(crate) fn decode<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
 /// `out[at..]`. Callers split their integer with [`words_u128`] or [`words_u64`]:
 /// going through a byte array instead measured slower.
 #[inline(always)]
-pub(crate) fn encode_words<const W: usize>(words: [u32; W], out: &mut [u8], at: usize) {
-    for (k, word) in words.into_iter().enumerate() {
-        let at = at + 8 * k;
-        out[at..at + 8].copy_from_slice(&encode_word(word).to_le_bytes());
+pub(crate) const fn encode_words<const W: usize>(words: [u32; W], out: &mut [u8], at: usize) {
+    let mut k = 0;
+    while k < W {
+        let chars = encode_word(words[k]).to_le_bytes();
+        let mut i = 0;
+        while i < 8 {
+            out[at + 8 * k + i] = chars[i];
+            i += 1;
+        }
+        k += 1;
     }
 }
 

@@ -11,23 +11,27 @@ use crate::hex;
 /// Checks a standalone hex ID of `width` characters, returning the error for the
 /// first problem. Only called once the fast path has failed.
 #[cold]
-pub(crate) fn diagnose_hex(s: &[u8], start: usize, width: usize, kind: ErrorKind) -> Error {
-    let end = start + width;
-    for (i, &c) in s.iter().enumerate().take(end).skip(start) {
-        if hex::digit(c).is_none() {
-            return Error::new(kind, Reason::Invalid(c), i);
+pub(crate) const fn diagnose_hex(s: &[u8], width: usize, kind: ErrorKind) -> Error {
+    let mut i = 0;
+    while i < width && i < s.len() {
+        if hex::digit(s[i]).is_none() {
+            return Error::new(kind, Reason::Invalid(s[i]), i);
         }
+        i += 1;
     }
-    if s.len() < end {
+    if s.len() < width {
         return Error::new(kind, Reason::End, s.len());
     }
-    Error::new(kind, Reason::Zero, start)
+    if s.len() > width {
+        return Error::new(kind, Reason::TooLong(width as u16), width);
+    }
+    Error::new(kind, Reason::Zero, 0)
 }
 
 macro_rules! id_type {
     (
         $(#[$doc:meta])*
-        $name:ident, $nonzero:ty, $int:ty, $from:ident, $to:ident, $words:path, $bytes:literal, $kind:ident, $what:literal,
+        $name:ident, $nonzero:ty, $int:ty, $from:ident, $to:ident, $words:path, $bytes:literal, $hex_len:literal, $kind:ident, $what:literal,
         $example_hex:literal, $example_int:literal
     ) => {
         $(#[$doc])*
@@ -37,8 +41,11 @@ macro_rules! id_type {
         impl $name {
             /// The length of the ID in bytes.
             pub const BYTES: usize = $bytes;
+            /// The smallest ID, 1.
+            pub(crate) const MIN: Self = Self(<$nonzero>::MIN);
             /// The length of the ID in lowercase hex characters.
-            pub const HEX_LEN: usize = 2 * $bytes;
+            pub const HEX_LEN: usize = $hex_len;
+            const HEX_LEN_IS_TWICE_BYTES: () = assert!($hex_len == 2 * $bytes);
 
             #[doc = concat!("The ", $what, " from its big-endian bytes; `None` when they are all zero.")]
             ///
@@ -93,29 +100,45 @@ macro_rules! id_type {
             #[doc = concat!("assert_eq!(id.", stringify!($to), "(), ", $example_int, ");")]
             #[doc = concat!("assert_eq!(id.to_string(), \"", $example_hex, "\");")]
             /// ```
-            pub fn parse(input: &[u8]) -> Result<Self, Error> {
+            pub const fn parse(input: &[u8]) -> Result<Self, Error> {
                 if input.len() == 2 * $bytes {
                     if let Some(bytes) = hex::decode::<$bytes>(input, 0) {
                         if let Some(id) = Self::from_bytes(bytes) {
                             return Ok(id);
                         }
                     }
-                } else if input.len() > 2 * $bytes && hex::decode::<$bytes>(input, 0).is_some() {
-                    return Err(Error::new(
-                        ErrorKind::$kind,
-                        Reason::TooLong(2 * $bytes),
-                        2 * $bytes,
-                    ));
                 }
-                Err(diagnose_hex(input, 0, 2 * $bytes, ErrorKind::$kind))
+                Err(diagnose_hex(input, 2 * $bytes, ErrorKind::$kind))
+            }
+
+            #[doc = concat!("Parses a ", $what, " literal, for constants and tests: like [`parse`](Self::parse), in a `const` context too.")]
+            ///
+            /// # Panics
+            ///
+            /// When `hex` is not a valid ID (at compile time, in a `const`).
+            ///
+            /// ```
+            #[doc = concat!("use tracecontext::", stringify!($name), ";")]
+            ///
+            #[doc = concat!("const ID: ", stringify!($name), " = ", stringify!($name), "::from_static(\"", $example_hex, "\");")]
+            #[doc = concat!("assert_eq!(ID.", stringify!($to), "(), ", $example_int, ");")]
+            /// ```
+            #[must_use]
+            #[track_caller]
+            pub const fn from_static(hex: &'static str) -> Self {
+                match Self::parse(hex.as_bytes()) {
+                    Ok(id) => id,
+                    Err(_) => panic!(concat!("invalid ", $what, " literal")),
+                }
             }
 
             /// The lowercase hex form, in a stack buffer.
             #[must_use]
-            pub fn encode(self) -> Encoded<{ 2 * $bytes }> {
-                let mut out = [0u8; 2 * $bytes];
+            pub const fn encode(self) -> Encoded<$hex_len> {
+                let () = Self::HEX_LEN_IS_TWICE_BYTES;
+                let mut out = [0u8; $hex_len];
                 hex::encode_words($words(self.$to()), &mut out, 0);
-                Encoded(out)
+                Encoded::full(out)
             }
         }
 
@@ -170,7 +193,7 @@ id_type!(
     /// A 16-byte trace-id. It can never be all zeros (rule T4).
     ///
     /// `Option<TraceId>` is the same size as `TraceId`.
-    TraceId, NonZeroU128, u128, from_u128, to_u128, hex::words_u128, 16, TraceId, "trace-id",
+    TraceId, NonZeroU128, u128, from_u128, to_u128, hex::words_u128, 16, 32, TraceId, "trace-id",
     "4bf92f3577b34da6a3ce929d0e0e4736", "0x4bf92f3577b34da6a3ce929d0e0e4736"
 );
 
@@ -179,6 +202,6 @@ id_type!(
     /// zeros (rule T4).
     ///
     /// `Option<SpanId>` is the same size as `SpanId`.
-    SpanId, NonZeroU64, u64, from_u64, to_u64, hex::words_u64, 8, ParentId, "span-id",
+    SpanId, NonZeroU64, u64, from_u64, to_u64, hex::words_u64, 8, 16, ParentId, "span-id",
     "00f067aa0ba902b7", "0x00f067aa0ba902b7"
 );

@@ -2,36 +2,53 @@
 //! allocation-free, with no dependencies and no `std` required.
 //!
 //! A request that crosses services keeps one trace only if every hop reads the
-//! incoming `traceparent` and `tracestate` headers exactly, and writes them back
-//! exactly. This crate does that part and nothing else:
+//! incoming `traceparent` and `tracestate` headers exactly, writes them back
+//! exactly, and decides whether to record in agreement with the other hops. This
+//! crate does that part:
 //!
-//! - [`TraceParent`] parses a header by the W3C rules (lowercase hex, exact widths,
-//!   no all-zero IDs, version `ff` refused, future versions read forward-compatibly)
-//!   and encodes one into a 55-byte stack buffer;
-//! - [`TraceStateView`] validates a `tracestate` (one or several header fields) and
-//!   reads it in place; [`TraceState`] holds one in a fixed inline buffer for
-//!   updating and re-sending;
-//! - [`TraceId`], [`SpanId`] and [`TraceFlags`] are small `Copy` types whose
-//!   invalid states (zero IDs) cannot be built;
+//! - [`extract`] reads a request's context by the rules (a duplicate, invalid or
+//!   missing `traceparent` restarts the trace and the incoming `tracestate` is never
+//!   read), through the [`Extractor`]/[`Injector`] carrier traits: header lists,
+//!   maps, `http::HeaderMap`, gRPC metadata, message headers;
+//! - [`Context`] is the context a service holds: small, `'static`, `Send + Sync`,
+//!   cheap to clone; its children keep the trace and take new span-ids;
+//! - [`sampling`] decides which traces to record, consistently across services
+//!   (OpenTelemetry's `ot=th:...` probability sampling, parent-based rules with a
+//!   trust-boundary option, a lock-free rate limiter, samplers named by
+//!   `OTEL_TRACES_SAMPLER`);
+//! - [`TraceParent`], [`TraceStateView`] and [`TraceState`] are the strict parsers
+//!   and encoders underneath, usable on their own;
 //! - every failure is an [`Error`] that names the field and the byte offset.
 //!
 //! # Example
 //!
+//! A server hop: extract, decide, make the child, keep it, inject it.
+//!
 //! ```
-//! use tracecontext::{SpanId, TraceParent, TraceState};
+//! use tracecontext::sampling::{ParentBased, Probability};
+//! use tracecontext::{Context, ThreadIds};
 //!
-//! // Extract: read what the caller sent.
-//! let incoming = TraceParent::parse(b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")?;
-//! let mut state = TraceState::<512>::parse(b"rojo=00f067aa0ba902b7,congo=t61rcWkgMzE")?;
+//! // One sampler for the whole service: follow callers, 10% of new traces.
+//! let sampler = ParentBased::new(Probability::new(0.1));
 //!
-//! // Child: same trace, our own span as the new parent, our vendor entry in front.
-//! let our_span = SpanId::from_u64(0x53995c3f42cd8ad8).unwrap();
-//! let outgoing = incoming.with_parent_id(our_span);
-//! state.insert("ours", "s1")?;
+//! let request = [
+//!     ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+//!     ("tracestate", "congo=t61rcWkgMzE"),
+//! ];
+//! let extracted = tracecontext::extract(&request);
+//! let (hop, decision) = extracted.child_or_root(&mut ThreadIds, &sampler);
+//! assert!(decision.is_sampled()); // the caller sampled it
 //!
-//! // Inject: the header values to send on, with no allocation.
-//! assert_eq!(&*outgoing.encode(), "00-4bf92f3577b34da6a3ce929d0e0e4736-53995c3f42cd8ad8-01");
-//! assert_eq!(state.as_str(), "ours=s1,rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+//! // The owned context, for request extensions, tasks and queues.
+//! let context: Context = hop.into_owned();
+//! assert_eq!(context.trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+//! assert_eq!(context.parent_span_id().unwrap().to_string(), "00f067aa0ba902b7");
+//!
+//! // Outgoing: a fixed array of borrowed pairs takes the headers with no allocation.
+//! let call = context.child(&mut ThreadIds);
+//! let mut outgoing = [("", ""); 2];
+//! call.inject(&mut outgoing)?;
+//! assert_eq!(outgoing[1], ("tracestate", "congo=t61rcWkgMzE"));
 //! # Ok::<(), tracecontext::Error>(())
 //! ```
 //!
@@ -39,64 +56,43 @@
 //!
 //! A service **extracts** the context from an incoming request, **decides** whether
 //! to record, makes a **child** context (same trace-id, a new span-id as the parent
-//! of whatever it calls), and **injects** that into each outgoing request.
-//! [`extract`] does the first step by the rules (T7, T9, T10: a duplicate, invalid or
-//! missing `traceparent` restarts the trace and the incoming `tracestate` is never
-//! read), [`Context`] the other two, and [`Extractor`]/[`Injector`] adapt any
-//! carrier: header lists, maps, `http::HeaderMap`, gRPC metadata, message headers.
-//!
-//! ```
-//! use tracecontext::{Context, Extracted, SpanId, TraceFlags, TraceId};
-//!
-//! let request = [("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")];
-//! let our_span = SpanId::from_u64(0x53995c3f42cd8ad8).unwrap();
-//! let context = match tracecontext::extract(&request) {
-//!     Extracted::Continued { parent, .. } => parent.child(our_span),
-//!     restart => {
-//!         eprintln!("{restart}"); // why: "no traceparent, new trace", ...
-//!         let trace_id = TraceId::from_u128(0x0af7651916cd43dd8448eb211c80319c).unwrap();
-//!         Context::root(trace_id, our_span, TraceFlags::SAMPLED | TraceFlags::RANDOM)
-//!     }
-//! };
-//!
-//! // Outgoing: a fixed array of borrowed pairs takes the headers with no allocation.
-//! let headers = context.headers();
-//! let mut outgoing = [("", ""); 2];
-//! headers.inject(&mut outgoing)?;
-//! assert_eq!(outgoing[0], ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-53995c3f42cd8ad8-01"));
-//! # Ok::<(), tracecontext::InjectError>(())
-//! ```
+//! of whatever it calls), and **injects** that into each outgoing request. The hop
+//! from extraction to injection borrows the request and never allocates
+//! ([`Context<Borrowed<'_>>`](context::Borrowed)); [`Context::into_owned`] makes the
+//! context to keep (one allocation when there is a tracestate, none otherwise);
+//! without an allocator, [`InlineContext`] keeps it inline.
 //!
 //! New IDs come from an [`IdSource`] ([`ThreadIds`] with `std`, [`SeededIds`]
-//! anywhere; see [`random`]), and [`sampling`] decides which traces to record,
-//! consistently across services (OpenTelemetry's `ot=th:...` probability sampling,
-//! parent-based rules with a trust-boundary option, rate limiting).
-//!
-//! The [`response`] module covers the response side (a `server-timing` metric
-//! naming the server's span, rules R1 and R2).
+//! anywhere; see [`random`]). The [`response`] module covers the response side (a
+//! `server-timing` metric naming the server's span, rules [R1](rules#r1) and
+//! [R2](rules#r2)).
 //!
 //! # Strictness
 //!
 //! The parsers accept what the W3C Trace Context specification allows and nothing
-//! else: the rule numbers in the docs (T1–T13 for traceparent, S1–S11 for
-//! tracestate) refer to the rules digest kept with the project. A bad header gives an
+//! else. The rule numbers in the docs (T1–T13 for traceparent, S1–S11 for
+//! tracestate, P1–P9 for sampling, ...) are those of the project's rules document,
+//! [`rules`], which links each rule to the text it comes from. A bad header gives an
 //! error, never a panic; every parse runs in time linear in its input and in a fixed
 //! amount of memory. A lenient tracestate mode that keeps only the valid members
 //! exists ([`Validation::Lenient`]) but is never the default.
 //!
 //! # Crate features
 //!
-//! - `std` (default): [`Extractor`]/[`Injector`] for `HashMap<String, String>`.
-//!   Implies `alloc`.
-//! - `alloc`: the carrier traits for `Vec` of pairs, `BTreeMap<String, String>`,
-//!   and `String`/`Vec<u8>` names and values ([`Slot`]).
+//! - `std` (default): [`ThreadIds`], [`sampling::StdClock`],
+//!   [`sampling::Configured::from_env`], and the carrier traits for
+//!   `HashMap<String, String>`. Implies `alloc`.
+//! - `alloc`: the owned [`Context`] ([`context::Shared`]), samplers in `Box` and
+//!   `Arc`, the carrier traits for `Vec` of pairs, `BTreeMap<String, String>`, and
+//!   `String`/`Vec<u8>` names and values ([`Slot`]).
 //! - `http` (off by default): the carrier traits for `http::HeaderMap` (http 1.x,
-//!   the crate's only optional dependency). Implies `std`.
+//!   the crate's only optional dependency), and so for tonic's `MetadataMap`
+//!   through `metadata().as_ref()` / `metadata_mut().as_mut()`. Implies `std`.
 //!
 //! With `default-features = false` everything else works on `core` alone, on
 //! targets without an allocator: parsing, encoding, both tracestate forms,
-//! extraction and injection into arrays and slices of pairs never allocate in any
-//! configuration.
+//! extraction, inline contexts, sampling, and injection into arrays and slices of
+//! pairs never allocate in any configuration.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -108,7 +104,7 @@ extern crate alloc;
 extern crate std;
 
 mod carrier;
-mod context;
+pub mod context;
 mod encoded;
 mod error;
 mod flags;
@@ -119,10 +115,10 @@ pub mod response;
 pub mod sampling;
 mod swar;
 mod traceparent;
-mod tracestate;
+pub mod tracestate;
 
-pub use carrier::{Extractor, InjectError, Injector, Slot};
-pub use context::{Context, Extracted, Headers, extract};
+pub use carrier::{Extractor, Injector, Slot, Values};
+pub use context::{Context, Extracted, Headers, InlineContext, extract};
 pub use encoded::Encoded;
 pub use error::{Error, ErrorKind};
 pub use flags::TraceFlags;
@@ -130,18 +126,15 @@ pub use id::{SpanId, TraceId};
 #[cfg(feature = "std")]
 pub use random::ThreadIds;
 pub use random::{IdSource, SeededIds};
-pub use traceparent::TraceParent;
-pub use tracestate::{
-    Iter, LONG_MEMBER, MAX_KEY_LEN, MAX_MEMBERS, MAX_VALUE_LEN, Members, TraceState,
-    TraceStateView, Validation,
-};
+pub use traceparent::{TRACEPARENT, TraceParent};
+pub use tracestate::{TRACESTATE, TraceState, TraceStateView, Validation};
 
-/// The `traceparent` header name, lowercase (rule T1). Match incoming names
-/// case-insensitively.
-pub const TRACEPARENT: &str = "traceparent";
-/// The `tracestate` header name, lowercase (rule S1). Match incoming names
-/// case-insensitively.
-pub const TRACESTATE: &str = "tracestate";
+/// The rules this crate implements, numbered as the docs, tests and test vectors
+/// cite them, each linked to the W3C or OpenTelemetry text it comes from
+/// (`docs/RULES.md` in the repository).
+pub mod rules {
+    #![doc = include_str!("../docs/RULES.md")]
+}
 
 /// The README's examples, run as doctests (with the default features, which they
 /// assume).

@@ -19,10 +19,12 @@
 //! ```
 //! use tracecontext::{Context, SeededIds};
 //!
+//! use tracecontext::sampling::AlwaysOn;
+//!
 //! let mut ids = SeededIds::new(0x5eed);
-//! let root = Context::root_from(&mut ids, true);
-//! assert!(root.flags().is_random()); // the source promises random trace-ids (T12)
-//! let child = root.child_from(&mut ids);
+//! let (root, _) = Context::root(&mut ids, &AlwaysOn);
+//! assert!(root.is_random()); // the source promises random trace-ids (T12)
+//! let child = root.child(&mut ids);
 //! assert_eq!(child.trace_id(), root.trace_id());
 //! assert_ne!(child.span_id(), root.span_id());
 //! ```
@@ -38,8 +40,17 @@ pub trait IdSource {
     fn span_id(&mut self) -> SpanId;
 
     /// Whether the right-most 7 bytes of every trace-id are uniformly random over
-    /// `[0, 2^56)`. New traces get the random flag exactly when this is true (T12).
+    /// `[0, 2^56)`. New traces get the random flag exactly when this is true (rule
+    /// [T12](crate::rules#t12)).
     fn random_trace_ids(&self) -> bool;
+
+    /// 56 uniformly random bits (in the low bits of the result), for a source whose
+    /// trace-ids are not random: a new trace's probability sampler then records
+    /// them as the explicit randomness `rv` (rule [P3](crate::rules#p3)). `None`
+    /// (the default) when the source has none to give.
+    fn randomness(&mut self) -> Option<u64> {
+        None
+    }
 }
 
 impl<S: IdSource + ?Sized> IdSource for &mut S {
@@ -51,6 +62,9 @@ impl<S: IdSource + ?Sized> IdSource for &mut S {
     }
     fn random_trace_ids(&self) -> bool {
         (**self).random_trace_ids()
+    }
+    fn randomness(&mut self) -> Option<u64> {
+        (**self).randomness()
     }
 }
 

@@ -1,17 +1,18 @@
 //! The response side: telling the caller which trace and span served it.
 //!
 //! A server may return its context in a `Server-Timing` metric named `trace` whose
-//! `desc` holds a traceparent (rule R1): `server-timing: trace;desc=00-<trace-id>-<span-id>-<flags>`.
-//! Older servers send the same value in a `traceresponse` header (rule R2), which
+//! `desc` holds a traceparent (rule [R1](crate::rules#r1)):
+//! `server-timing: trace;desc=00-<trace-id>-<span-id>-<flags>`. Older servers send
+//! the same value in a `traceresponse` header (rule [R2](crate::rules#r2)), which
 //! [`extract`] still reads.
 //!
 //! ```
 //! use tracecontext::{Context, SpanId, TraceFlags, TraceId, response};
 //!
 //! // Server: add the metric to the response (beside any other metrics it sends).
-//! let context = Context::root(
-//!     TraceId::from_u128(0x4bf92f3577b34da6a3ce929d0e0e4736).unwrap(),
-//!     SpanId::from_u64(0x00f067aa0ba902b7).unwrap(),
+//! let context = Context::new(
+//!     TraceId::from_static("4bf92f3577b34da6a3ce929d0e0e4736"),
+//!     SpanId::from_static("00f067aa0ba902b7"),
 //!     TraceFlags::SAMPLED,
 //! );
 //! let metric = context.server_timing();
@@ -25,9 +26,9 @@
 //! # Ok::<(), tracecontext::Error>(())
 //! ```
 
-use crate::carrier::Extractor;
+use crate::carrier::{Extractor, Values};
 use crate::encoded::Encoded;
-use crate::error::{Error, ErrorKind, Reason};
+use crate::error::Error;
 use crate::traceparent::{TraceParent, is_ows};
 
 /// The `server-timing` header name, lowercase.
@@ -44,23 +45,30 @@ const METRIC_PREFIX: &[u8; 11] = b"trace;desc=";
 /// metrics with `", "`, or send it as the whole `server-timing` value.
 #[must_use]
 pub fn server_timing(traceparent: &TraceParent) -> Encoded<SERVER_TIMING_LEN> {
-    let mut out = [0u8; SERVER_TIMING_LEN];
-    out[..METRIC_PREFIX.len()].copy_from_slice(METRIC_PREFIX);
-    out[METRIC_PREFIX.len()..].copy_from_slice(traceparent.encode().as_bytes());
-    Encoded(out)
+    metric(&traceparent.encode_array())
 }
 
-/// Finds the first metric named `trace` (in any case) in a `Server-Timing` value and
-/// parses its `desc` parameter as a traceparent (rule R1).
+/// The metric for an encoded traceparent.
+pub(crate) fn metric(traceparent: &[u8; TraceParent::LEN]) -> Encoded<SERVER_TIMING_LEN> {
+    let mut out = [0u8; SERVER_TIMING_LEN];
+    out[..METRIC_PREFIX.len()].copy_from_slice(METRIC_PREFIX);
+    out[METRIC_PREFIX.len()..].copy_from_slice(traceparent);
+    Encoded::full(out)
+}
+
+/// Finds the first metric named `trace` (in any case) that has a `desc` parameter in
+/// a `Server-Timing` value, and parses the `desc` as a traceparent (rule
+/// [R1](crate::rules#r1)).
 ///
-/// Returns `Ok(None)` when there is no `trace` metric or it has no `desc`. Other
+/// Returns `Ok(None)` when there is no `trace` metric with a `desc`. Other
 /// metrics, and their parameters, are skipped however they are written, and a
 /// quoted `desc` is unquoted. Runs in time linear in the value and never allocates.
 ///
 /// # Errors
 ///
 /// The traceparent error when the `desc` is not a valid traceparent (the caller then
-/// ignores it), with the offset counted from the start of `value`.
+/// ignores it), about the header `server-timing`, with the offset counted from the
+/// start of `value`.
 ///
 /// ```
 /// use tracecontext::response::parse_server_timing;
@@ -71,7 +79,7 @@ pub fn server_timing(traceparent: &TraceParent) -> Encoded<SERVER_TIMING_LEN> {
 ///
 /// assert_eq!(parse_server_timing(b"db;dur=53")?, None);
 /// let bad = parse_server_timing(b"trace;desc=00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01");
-/// assert_eq!(bad.unwrap_err().to_string(), "traceparent: all zeros is not allowed in parent-id at byte 47");
+/// assert_eq!(bad.unwrap_err().to_string(), "server-timing: all zeros is not allowed in parent-id at byte 47");
 /// # Ok::<(), tracecontext::Error>(())
 /// ```
 pub fn parse_server_timing(value: &[u8]) -> Result<Option<TraceParent>, Error> {
@@ -81,13 +89,13 @@ pub fn parse_server_timing(value: &[u8]) -> Result<Option<TraceParent>, Error> {
     }
 }
 
-/// The first metric named `trace` in a `Server-Timing` value.
+/// The first metric named `trace` with a `desc` in a `Server-Timing` value.
 fn trace_metric(value: &[u8]) -> Option<Metric> {
     let mut at = 0;
     while at < value.len() {
         let metric = Metric::read(value, at);
         at = metric.end;
-        if metric.is_trace {
+        if metric.is_trace && metric.desc.is_some() {
             return Some(metric);
         }
     }
@@ -95,27 +103,58 @@ fn trace_metric(value: &[u8]) -> Option<Metric> {
 }
 
 /// Reads the context a server returned: the `trace` metric of the `server-timing`
-/// fields (joined in order, as one list), else a legacy `traceresponse` (R2).
+/// fields (read in order, as one list), else a legacy `traceresponse` (rule
+/// [R2](crate::rules#r2)).
 ///
 /// # Errors
 ///
 /// When the `trace` metric's `desc`, or the `traceresponse`, is not a valid
-/// traceparent; two `traceresponse` fields are an [`ErrorKind::Duplicate`] error.
-/// Offsets count from the start of the field that held the value.
-pub fn extract<E: Extractor + ?Sized>(carrier: &E) -> Result<Option<TraceParent>, Error> {
-    for field in carrier.get_all(SERVER_TIMING) {
-        if let Some(metric) = trace_metric(field) {
-            return metric.parse(field);
+/// traceparent (the error names the header, and its offset counts from the start of
+/// the field that held the value); two `traceresponse` fields are an
+/// [`ErrorKind::Duplicate`](crate::ErrorKind::Duplicate) error.
+///
+/// ```
+/// use tracecontext::response;
+///
+/// let response = [
+///     ("traceresponse", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+///     ("traceresponse", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+/// ];
+/// let err = response::extract(&response).unwrap_err();
+/// assert_eq!(err.to_string(), "traceresponse: more than one traceresponse field");
+/// ```
+pub fn extract<'a>(carrier: impl Extractor<'a>) -> Result<Option<TraceParent>, Error> {
+    let mut found: Option<(&'a [u8], Metric)> = None;
+    let mut find = |field: &'a [u8]| match trace_metric(field) {
+        Some(metric) => {
+            found = Some((field, metric));
+            false
         }
-    }
-    let mut legacy = carrier.get_all(TRACERESPONSE);
-    let Some(first) = legacy.next() else {
-        return Ok(None);
+        None => true,
     };
-    if legacy.next().is_some() {
-        return Err(Error::new(ErrorKind::Duplicate, Reason::Repeated, 0));
+    carrier.get_all(SERVER_TIMING, &mut Values::new(&mut find));
+    if let Some((field, metric)) = found {
+        return metric.parse(field);
     }
-    TraceParent::parse(first).map(Some)
+    let mut first = None;
+    let mut more = false;
+    let mut take = |value: &'a [u8]| {
+        if first.is_none() {
+            first = Some(value);
+            true
+        } else {
+            more = true;
+            false
+        }
+    };
+    carrier.get_all(TRACERESPONSE, &mut Values::new(&mut take));
+    match (first, more) {
+        (None, _) => Ok(None),
+        (Some(_), true) => Err(Error::duplicate(TRACERESPONSE)),
+        (Some(value), false) => TraceParent::parse(value)
+            .map(Some)
+            .map_err(|e| e.for_header(TRACERESPONSE)),
+    }
 }
 
 /// One metric of a Server-Timing list, as far as this module needs it.
@@ -270,29 +309,74 @@ impl Desc {
     fn parse(&self, b: &[u8]) -> Result<TraceParent, Error> {
         let raw = &b[self.start..self.end];
         if !(self.quoted && raw.contains(&b'\\')) {
-            return TraceParent::parse(raw).map_err(|e| e.shifted(self.start));
+            return TraceParent::parse(raw)
+                .map_err(|e| e.shifted(self.start).for_header(SERVER_TIMING));
         }
-        // Unescape into a small buffer. One byte past the 55 of a traceparent is all
-        // any version needs to see: version 00 must end at 55, later versions need
-        // `-` there and ignore the rest.
-        let mut buf = [0u8; TraceParent::LEN + 1];
+        // Unescape into a small buffer, noting where each byte came from so that an
+        // error points into the header as written, and trim spaces and tabs around
+        // the unescaped text (rule T6) on the way. One byte past the 55 of a
+        // traceparent is all any version needs to see: version 00 must end at 55,
+        // later versions need `-` there and ignore the rest.
+        const KEEP: usize = TraceParent::LEN + 1;
+        let mut buf = [0u8; KEEP];
+        // Where each kept byte stands in `raw`, and where the text after it starts.
+        let mut at = [0usize; KEEP];
+        let mut after = [0usize; KEEP];
         let mut len = 0;
+        // The kept length without trailing whitespace, and whether text other than
+        // whitespace comes after the kept bytes.
+        let mut trimmed = 0;
+        let mut more = false;
         let mut i = 0;
-        while i < raw.len() && len < buf.len() {
+        while i < raw.len() {
             if raw[i] == b'\\' && i + 1 < raw.len() {
                 i += 1;
             }
-            buf[len] = raw[i];
-            len += 1;
+            let c = raw[i];
             i += 1;
+            if len == 0 && is_ows(c) {
+                continue; // leading whitespace
+            }
+            if len == KEEP {
+                if !is_ows(c) {
+                    more = true;
+                    break;
+                }
+                continue;
+            }
+            buf[len] = c;
+            at[len] = i - 1;
+            after[len] = i;
+            len += 1;
+            if !is_ows(c) {
+                trimmed = len;
+            }
         }
-        TraceParent::parse(&buf[..len]).map_err(|e| e.shifted(self.start))
+        // With more text to come, the kept bytes are the start of a longer value,
+        // whitespace included; else the value ends at its last other byte.
+        let text = if more { &buf[..len] } else { &buf[..trimmed] };
+        let start = if len == 0 { raw.len() } else { at[0] };
+        TraceParent::parse_exact(text).map_err(|e| {
+            // The byte that holds the unescaped byte at the error's offset (a
+            // trailing space that was trimmed, say), else the end of the text.
+            let offset = e.offset();
+            let raw_at = if offset < len {
+                at[offset]
+            } else if len == 0 {
+                start
+            } else {
+                after[len - 1]
+            };
+            e.shifted(raw_at - offset.min(raw_at) + self.start)
+                .for_header(SERVER_TIMING)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     const TP: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -348,6 +432,83 @@ mod tests {
         // Version 00 must still end at 55 bytes after unescaping.
         let long = "trace;desc=\"\\00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x\"";
         assert_eq!(parse(long).unwrap_err().kind(), ErrorKind::Trailing);
+    }
+
+    #[test]
+    fn r1_errors_in_an_escaped_desc_point_into_the_header_as_written() {
+        // `trace;desc="` is 12 bytes. One escape (`\0`) comes before the bad flags
+        // digit, which is byte 54 of the unescaped traceparent and byte 55 of the
+        // raw `desc`: the error is at 12 + 55.
+        let value = "trace;desc=\"\\00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g\"";
+        assert_eq!(value.as_bytes()[67], b'g');
+        let err = parse(value).unwrap_err();
+        assert_eq!((err.kind(), err.offset()), (ErrorKind::TraceFlags, 67));
+        assert_eq!(err.header(), SERVER_TIMING);
+        // Three escapes, the last just before the bad byte.
+        let value = "trace;desc=\"\\00-4bf92f3577b34da6a3ce929d0e0e4736-00f0\\67aa0ba902b7-0\\g\"";
+        assert_eq!(value.as_bytes()[69], b'g');
+        assert_eq!(parse(value).unwrap_err().offset(), 69);
+        // A desc that ends early: the offset is the end of the raw desc.
+        let value = "trace;desc=\"\\00-4bf9\"";
+        let err = parse(value).unwrap_err();
+        assert_eq!((err.kind(), err.offset()), (ErrorKind::TraceId, 20));
+        // Without escapes, the offsets were right and stay so.
+        let err = parse("trace;desc=\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g\"")
+            .unwrap_err();
+        assert_eq!(err.offset(), 12 + 54);
+    }
+
+    #[test]
+    fn r2_two_traceresponse_fields_name_the_right_header() {
+        let response = [("traceresponse", TP), ("TraceResponse", TP)];
+        let err = extract(&response).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Duplicate);
+        assert_eq!(err.header(), TRACERESPONSE);
+        let mut text = [0u8; 64];
+        let message = display(&err, &mut text);
+        assert_eq!(message, "traceresponse: more than one traceresponse field");
+        // One field is read, and its errors name the header too.
+        let response = [(
+            "traceresponse",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0",
+        )];
+        let err = extract(&response).unwrap_err();
+        assert_eq!(
+            (err.header(), err.kind()),
+            (TRACERESPONSE, ErrorKind::TraceFlags)
+        );
+        let response = [("traceresponse", TP)];
+        assert_eq!(
+            extract(&response),
+            Ok(Some(TraceParent::parse(TP.as_bytes()).unwrap()))
+        );
+        // A server-timing metric wins over a traceresponse.
+        let metric = server_timing(&TraceParent::parse(TP.as_bytes()).unwrap());
+        let response = [("traceresponse", "garbage"), ("server-timing", &*metric)];
+        assert!(extract(&response).unwrap().is_some());
+        let response: [(&str, &str); 0] = [];
+        assert_eq!(extract(&response), Ok(None));
+    }
+
+    /// Formats an error into a fixed buffer (tests run without `alloc`).
+    fn display<'b>(err: &Error, buf: &'b mut [u8]) -> &'b str {
+        use core::fmt::Write;
+        struct Out<'b>(&'b mut [u8], usize);
+        impl Write for Out<'_> {
+            fn write_str(&mut self, s: &str) -> core::fmt::Result {
+                let end = self.1 + s.len();
+                self.0
+                    .get_mut(self.1..end)
+                    .ok_or(core::fmt::Error)?
+                    .copy_from_slice(s.as_bytes());
+                self.1 = end;
+                Ok(())
+            }
+        }
+        let mut out = Out(buf, 0);
+        write!(out, "{err}").unwrap();
+        let len = out.1;
+        core::str::from_utf8(&buf[..len]).unwrap()
     }
 
     #[test]

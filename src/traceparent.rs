@@ -10,10 +10,14 @@ use crate::hex;
 use crate::id::{SpanId, TraceId};
 use crate::swar;
 
+/// The `traceparent` header name, lowercase (rule [T1](crate::rules#t1)). Match
+/// incoming names case-insensitively.
+pub const TRACEPARENT: &str = "traceparent";
+
 /// Byte offsets of the fields (rule T2).
-const TRACE_ID_AT: usize = 3;
-const PARENT_ID_AT: usize = 36;
-const FLAGS_AT: usize = 53;
+pub(crate) const TRACE_ID_AT: usize = 3;
+pub(crate) const PARENT_ID_AT: usize = 36;
+pub(crate) const FLAGS_AT: usize = 53;
 
 /// Whether `c` is HTTP optional whitespace (space or tab).
 #[inline(always)]
@@ -23,7 +27,7 @@ pub(crate) const fn is_ows(c: u8) -> bool {
 
 /// `s` without leading and trailing spaces and tabs, and the offset where it starts.
 #[inline(always)]
-pub(crate) fn trim_ows(s: &[u8]) -> (usize, &[u8]) {
+pub(crate) const fn trim_ows(s: &[u8]) -> (usize, &[u8]) {
     let mut start = 0;
     let mut end = s.len();
     while start < end && is_ows(s[start]) {
@@ -32,7 +36,8 @@ pub(crate) fn trim_ows(s: &[u8]) -> (usize, &[u8]) {
     while end > start && is_ows(s[end - 1]) {
         end -= 1;
     }
-    (start, &s[start..end])
+    let (_, rest) = s.split_at(start);
+    (start, rest.split_at(end - start).0)
 }
 
 /// A parsed `traceparent` header: trace-id, parent-id and trace-flags.
@@ -64,6 +69,7 @@ pub struct TraceParent {
 impl TraceParent {
     /// The length of an encoded traceparent (version `00`): 55 bytes.
     pub const LEN: usize = 55;
+    const LEN_IS_55: () = assert!(Self::LEN == 55);
 
     /// A traceparent from its three fields.
     #[must_use]
@@ -102,7 +108,7 @@ impl TraceParent {
     // Always inlined: returned through memory from a call, the 48-byte result costs
     // the caller a store-forwarding stall that is a quarter of the whole parse.
     #[inline(always)]
-    pub fn parse(input: &[u8]) -> Result<Self, Error> {
+    pub const fn parse(input: &[u8]) -> Result<Self, Error> {
         let (start, s) = trim_ows(input);
         match Self::parse_trimmed(s) {
             Some(tp) => Ok(tp),
@@ -110,13 +116,48 @@ impl TraceParent {
         }
     }
 
+    /// Parses a value that has no whitespace around it (a caller trimmed it), with
+    /// nothing stripped: trailing spaces are part of the value.
+    pub(crate) const fn parse_exact(s: &[u8]) -> Result<Self, Error> {
+        match Self::parse_trimmed(s) {
+            Some(tp) => Ok(tp),
+            None => Err(diagnose(s)),
+        }
+    }
+
+    /// Parses a traceparent literal, for constants and tests: like
+    /// [`parse`](Self::parse), in a `const` context too.
+    ///
+    /// # Panics
+    ///
+    /// When `text` is not a valid traceparent (at compile time, in a `const`).
+    ///
+    /// ```
+    /// use tracecontext::TraceParent;
+    ///
+    /// const PARENT: TraceParent =
+    ///     TraceParent::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    /// assert!(PARENT.is_sampled());
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub const fn from_static(text: &'static str) -> Self {
+        match Self::parse(text.as_bytes()) {
+            Ok(tp) => tp,
+            Err(_) => panic!("invalid traceparent literal"),
+        }
+    }
+
     /// The fast path: `None` on any problem, which [`diagnose`] then explains.
     #[inline(always)]
-    fn parse_trimmed(s: &[u8]) -> Option<Self> {
-        let h = s.first_chunk::<{ Self::LEN }>()?;
+    const fn parse_trimmed(s: &[u8]) -> Option<Self> {
+        let Some(h) = s.first_chunk::<{ Self::LEN }>() else {
+            return None;
+        };
         let version = hex::byte(h[0], h[1]);
         let flags = hex::byte(h[FLAGS_AT], h[FLAGS_AT + 1]);
         let dashes = (h[2] == b'-') & (h[PARENT_ID_AT - 1] == b'-') & (h[FLAGS_AT - 1] == b'-');
+        let h = h.as_slice();
         let (t0, m0) = hex::decode_word(swar::load(h, TRACE_ID_AT));
         let (t1, m1) = hex::decode_word(swar::load(h, TRACE_ID_AT + 8));
         let (t2, m2) = hex::decode_word(swar::load(h, TRACE_ID_AT + 16));
@@ -139,11 +180,14 @@ impl TraceParent {
         }
         let trace = (t0 as u128) << 96 | (t1 as u128) << 64 | (t2 as u128) << 32 | t3 as u128;
         let parent = (p0 as u64) << 32 | p1 as u64;
-        Some(Self {
-            trace_id: TraceId::from_u128(trace)?,
-            parent_id: SpanId::from_u64(parent)?,
-            flags: TraceFlags::from_bits(flags),
-        })
+        match (TraceId::from_u128(trace), SpanId::from_u64(parent)) {
+            (Some(trace_id), Some(parent_id)) => Some(Self {
+                trace_id,
+                parent_id,
+                flags: TraceFlags::from_bits(flags),
+            }),
+            _ => None,
+        }
     }
 
     /// The trace-id.
@@ -202,7 +246,14 @@ impl TraceParent {
     /// ```
     #[must_use]
     #[inline]
-    pub fn encode(&self) -> Encoded<{ Self::LEN }> {
+    pub const fn encode(&self) -> Encoded<55> {
+        Encoded::full(self.encode_array())
+    }
+
+    /// The encoded header value as an array (version `00`, known flags only).
+    #[inline]
+    pub(crate) const fn encode_array(&self) -> [u8; Self::LEN] {
+        let () = Self::LEN_IS_55;
         let mut out = [0u8; Self::LEN];
         out[0] = b'0';
         out[1] = b'0';
@@ -222,7 +273,7 @@ impl TraceParent {
         let [hi, lo] = hex::byte_digits(self.flags.known().bits());
         out[FLAGS_AT] = hi;
         out[FLAGS_AT + 1] = lo;
-        Encoded(out)
+        out
     }
 }
 
@@ -230,7 +281,7 @@ impl TraceParent {
 /// reading order. Offsets are relative to `s`.
 #[cold]
 #[inline(never)]
-fn diagnose(s: &[u8]) -> Error {
+const fn diagnose(s: &[u8]) -> Error {
     use ErrorKind::{ParentId, TraceFlags as Flags, TraceId as Trace, Trailing, Version};
     // Each hex field, then the byte that must follow it.
     let fields = [
@@ -238,63 +289,86 @@ fn diagnose(s: &[u8]) -> Error {
         (TRACE_ID_AT, 32, Trace),
         (PARENT_ID_AT, 16, ParentId),
     ];
-    for (at, width, kind) in fields {
+    let mut f = 0;
+    while f < fields.len() {
+        let (at, width, kind) = fields[f];
+        f += 1;
         if let Err(e) = hex_field(s, at, width, kind) {
             return e;
         }
-        let digits = &s[at..at + width];
-        if kind == Version && digits == b"ff" {
+        let is_version = matches!(kind, Version);
+        if is_version && s[0] == b'f' && s[1] == b'f' {
             return Error::new(Version, Reason::Forbidden, 0);
         }
-        if kind != Version && digits.iter().all(|&c| c == b'0') {
+        if !is_version && all_zeros(s, at, width) {
             return Error::new(kind, Reason::Zero, at);
         }
         let sep = at + width;
-        match s.get(sep) {
-            Some(b'-') => {}
-            Some(&c) if hex::digit(c).is_some() => {
-                return Error::new(kind, Reason::TooLong(width as u16), sep);
-            }
-            Some(&c) => return Error::new(kind, Reason::Separator(c), sep),
-            None => return Error::new(kind, Reason::End, sep),
+        if sep >= s.len() {
+            return Error::new(kind, Reason::End, sep);
         }
+        let c = s[sep];
+        if c == b'-' {
+            continue;
+        }
+        if hex::digit(c).is_some() {
+            return Error::new(kind, Reason::TooLong(width as u16), sep);
+        }
+        return Error::new(kind, Reason::Separator(c), sep);
     }
     if let Err(e) = hex_field(s, FLAGS_AT, 2, Flags) {
         return e;
     }
     let end = TraceParent::LEN;
-    match s.get(end) {
-        Some(&c) if hex::digit(c).is_some() => Error::new(Flags, Reason::TooLong(2), end),
-        Some(&c) if s[0] == b'0' && s[1] == b'0' => {
-            Error::new(Trailing, Reason::AfterVersion00(c), end)
-        }
-        Some(&c) => Error::new(Trailing, Reason::Separator(c), end),
+    if end >= s.len() {
         // Unreachable when the fast path and this function agree, which the
         // property tests check; an error is still the safe answer.
-        None => Error::new(Trailing, Reason::End, end),
+        return Error::new(Trailing, Reason::End, end);
+    }
+    let c = s[end];
+    if hex::digit(c).is_some() {
+        Error::new(Flags, Reason::TooLong(2), end)
+    } else if s[0] == b'0' && s[1] == b'0' {
+        Error::new(Trailing, Reason::AfterVersion00(c), end)
+    } else {
+        Error::new(Trailing, Reason::Separator(c), end)
     }
 }
 
+/// Whether `s[at..at + width]` (which exists) is all `0` digits.
+const fn all_zeros(s: &[u8], at: usize, width: usize) -> bool {
+    let mut i = at;
+    while i < at + width {
+        if s[i] != b'0' {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Checks that `s[at..at + width]` is lowercase hex.
-fn hex_field(s: &[u8], at: usize, width: usize, kind: ErrorKind) -> Result<(), Error> {
+const fn hex_field(s: &[u8], at: usize, width: usize, kind: ErrorKind) -> Result<(), Error> {
     // Skip whole words of valid digits, then look at the rest byte by byte.
+    let end = at + width;
+    let limit = if end < s.len() { end } else { s.len() };
     let mut from = at;
-    while from + 8 <= (at + width).min(s.len())
-        && hex::all_valid(hex::decode_word(swar::load(s, from)).1)
-    {
+    while from + 8 <= limit && hex::all_valid(hex::decode_word(swar::load(s, from)).1) {
         from += 8;
     }
-    for i in from..at + width {
-        match s.get(i) {
-            None => return Err(Error::new(kind, Reason::End, s.len())),
-            Some(b'-') if i > at => {
-                return Err(Error::new(kind, Reason::TooShort(width as u16), i));
-            }
-            Some(&c) if hex::digit(c).is_none() => {
-                return Err(Error::new(kind, Reason::Invalid(c), i));
-            }
-            Some(_) => {}
+    let mut i = from;
+    while i < end {
+        if i >= s.len() {
+            return Err(Error::new(kind, Reason::End, s.len()));
         }
+        let c = s[i];
+        if c == b'-' && i > at {
+            return Err(Error::new(kind, Reason::TooShort(width as u16), i));
+        }
+        if hex::digit(c).is_none() {
+            return Err(Error::new(kind, Reason::Invalid(c), i));
+        }
+        i += 1;
     }
     Ok(())
 }

@@ -1,6 +1,9 @@
-//! Parsing, encoding, both tracestate forms and the whole propagation hop (extract,
-//! child, inject into an array carrier) never touch the heap: a counting global
-//! allocator proves it, call by call.
+//! Parsing, encoding, both tracestate forms, sampling decisions and the whole
+//! propagation hop (extract, decide, child, inject into an array carrier) never touch
+//! the heap; the owned `Context` (feature `alloc`) costs exactly what its docs say:
+//! one `Arc` for a non-empty tracestate, nothing for an empty one or a clone. A
+//! counting global allocator proves it, call by call. Rules are cited as "rule T7"
+//! and so on, by their numbers in docs/RULES.md.
 //!
 //! The counter is per thread (libtest runs tests on several threads), and a check
 //! that a real `Vec` is counted keeps the test able to fail.
@@ -10,9 +13,13 @@ use std::cell::Cell;
 use std::fmt::Write as _;
 use std::hint::black_box;
 
+use tracecontext::sampling::{
+    AlwaysOn, Configured, Input, OtValue, Parent, ParentBased, Probability, RateLimited, Rule,
+    Sampler, Threshold,
+};
 use tracecontext::{
-    Error, ErrorKind, SpanId, TraceFlags, TraceId, TraceParent, TraceState, TraceStateView,
-    Validation,
+    Error, ErrorKind, IdSource, InlineContext, SeededIds, SpanId, TraceFlags, TraceId, TraceParent,
+    TraceState, TraceStateView, Validation,
 };
 
 struct Counting;
@@ -304,11 +311,16 @@ fn error_display_into_a_stack_buffer() {
         TraceState::<8>::new()
             .insert("key", "value-too-long")
             .unwrap_err(),
+        Error::carrier_full("tracestate"),
+        Error::carrier_refused("traceparent"),
+        OtValue::parse("th:ffffffffffffffff").unwrap_err(),
+        Configured::parse("xray", None).unwrap_err(),
+        Configured::parse("traceidratio", Some("2")).unwrap_err(),
     ];
     for e in &errors {
         let mut buf = StackBuf::<256>::new();
         assert_no_alloc("error Display", || write!(buf, "{e}").unwrap());
-        assert!(buf.as_str().starts_with(e.kind().header()));
+        assert!(buf.as_str().starts_with(e.header()));
         let mut buf = StackBuf::<256>::new();
         assert_no_alloc("error Debug", || write!(buf, "{e:?}").unwrap());
         assert_no_alloc("error accessors", || {
@@ -331,11 +343,13 @@ fn thirty_two_members() -> String {
         .join(",")
 }
 
+const SPAN: u64 = 0x5399_5c3f_42cd_8ad8;
+
 #[test]
 fn extract_child_inject_with_an_array_carrier() {
     let tp = std::str::from_utf8(TP).unwrap();
     let long = thirty_two_members();
-    let span = SpanId::from_u64(0x5399_5c3f_42cd_8ad8).unwrap();
+    let span = SpanId::from_u64(SPAN).unwrap();
     for state in [
         "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,a=1,ot=th:c",
         long.as_str(),
@@ -343,7 +357,14 @@ fn extract_child_inject_with_an_array_carrier() {
         let incoming = [("traceparent", tp), ("tracestate", state)];
         assert_no_alloc("extract, child, inject", || {
             let extracted = tracecontext::extract(black_box(&incoming));
-            let child = extracted.parent().unwrap().child(span);
+            let child = extracted.parent().unwrap().child_with_span_id(span);
+            let mut outgoing = [("", ""); 2];
+            child.inject(&mut outgoing).unwrap();
+            assert_eq!(outgoing[1].1, state);
+        });
+        assert_no_alloc("extract, child from a source, headers", || {
+            let extracted = tracecontext::extract(black_box(&incoming));
+            let child = extracted.parent().unwrap().child(&mut SeededIds::new(3));
             let headers = child.headers();
             let mut outgoing = [("", ""); 2];
             headers.inject(&mut outgoing).unwrap();
@@ -358,22 +379,112 @@ fn extract_child_inject_with_an_array_carrier() {
     ];
     assert_no_alloc("joined fields, edited", || {
         let extracted = tracecontext::extract(black_box(&incoming));
-        let mut child = extracted.parent().unwrap().child(span);
-        child.tracestate_mut().insert("ours", "1").unwrap();
-        let headers = child.headers();
+        let mut child = extracted.parent().unwrap().child_with_span_id(span);
+        child
+            .edit_tracestate(|state| state.insert("ours", "1"))
+            .unwrap();
         let mut outgoing: [(&[u8], &[u8]); 2] = [(b"", b""); 2];
-        headers.inject(&mut outgoing).unwrap();
+        child.inject(&mut outgoing).unwrap();
         assert_eq!(outgoing[1].1, b"ours=1,a=1,b=2");
     });
     let invalid = [("traceparent", "00-zz"), ("tracestate", "a=1")];
     assert_no_alloc("restart", || {
         let extracted = tracecontext::extract(black_box(&invalid));
-        let trace_id = TraceId::from_u128(1).unwrap();
-        let root = extracted.child_or_root(span, trace_id, TraceFlags::RANDOM);
-        let headers = root.headers();
+        let (root, _) = extracted.child_or_root(&mut SeededIds::new(1), &AlwaysOn);
         let mut outgoing = [("", ""); 2];
-        headers.inject(&mut outgoing).unwrap();
+        root.inject(&mut outgoing).unwrap();
         assert_eq!(outgoing[1], ("", ""));
+        assert!(root.is_sampled() && root.is_random());
+    });
+}
+
+#[test]
+fn decided_hops_with_an_array_carrier() {
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03";
+    // R = 0xce929d0e0e4736 >= th:c (rule P7): the incoming th agrees with the flag.
+    let state = "rojo=00f067aa0ba902b7, ot=th:c ,congo=t61rcWkgMzE";
+    let incoming = [("traceparent", tp), ("tracestate", state)];
+
+    // Parent-based, following: `ot` unchanged (rule P6), the text forwarded as it came.
+    let follow = ParentBased::new(Probability::new(0.5));
+    assert_no_alloc("extract, child_decided (ot unchanged), inject", || {
+        let extracted = tracecontext::extract(black_box(&incoming));
+        let (child, decision) = extracted
+            .parent()
+            .unwrap()
+            .child_decided(&mut SeededIds::new(1), &follow);
+        assert!(decision.is_sampled());
+        let mut outgoing = [("", ""); 2];
+        child.inject(&mut outgoing).unwrap();
+        assert_eq!(outgoing[1], ("tracestate", state));
+    });
+
+    // An untrusted edge with a probability root writes its own th:8 (rule P6), inline on
+    // the borrowed hop.
+    let edge = ParentBased::untrusted(Probability::new(0.5));
+    assert_no_alloc("extract, child_decided (ot rewritten), inject", || {
+        let extracted = tracecontext::extract(black_box(&incoming));
+        let (child, decision) = extracted
+            .parent()
+            .unwrap()
+            .child_decided(&mut SeededIds::new(1), &edge);
+        assert_eq!(decision.threshold(), Threshold::parse("8").ok());
+        let mut outgoing = [("", ""); 2];
+        child.inject(&mut outgoing).unwrap();
+        assert_eq!(
+            outgoing[1],
+            (
+                "tracestate",
+                "ot=th:8,rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"
+            )
+        );
+    });
+
+    // The same through `child_or_root`, and a rate-limited edge (which erases th).
+    let limited = ParentBased::untrusted(RateLimited::new(10, 10, || 0u64));
+    assert_no_alloc("child_or_root, rate limited", || {
+        let extracted = tracecontext::extract(black_box(&incoming));
+        let (child, decision) = extracted.child_or_root(&mut SeededIds::new(1), &limited);
+        assert!(decision.is_sampled());
+        assert_eq!(decision.threshold(), None);
+        let mut outgoing = [("", ""); 2];
+        child.inject(&mut outgoing).unwrap();
+        assert_eq!(
+            outgoing[1],
+            ("tracestate", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE")
+        );
+    });
+}
+
+#[test]
+fn inline_contexts() {
+    let mut ids = SeededIds::new(4);
+    assert_no_alloc("new_inline", || {
+        InlineContext::<64>::new_inline(
+            TraceId::from_u128(1).unwrap(),
+            SpanId::from_u64(1).unwrap(),
+            TraceFlags::SAMPLED,
+        )
+    });
+    let sampler = ParentBased::new(Probability::new(0.5));
+    for _ in 0..16 {
+        // Sampled or not, with or without th written: never the heap.
+        assert_no_alloc("root_inline with a probability sampler", || {
+            let (root, decision) = InlineContext::<64>::root_inline(&mut ids, &sampler);
+            assert_eq!(root.tracestate().get("ot").is_some(), decision.is_sampled());
+            root
+        });
+    }
+    let tp = std::str::from_utf8(TP).unwrap();
+    let incoming = [("traceparent", tp), ("tracestate", "a=1")];
+    assert_no_alloc("into_inline, edit, clone", || {
+        let extracted = tracecontext::extract(black_box(&incoming));
+        let mut kept: InlineContext = extracted.into_parent().unwrap().into_inline();
+        kept.edit_tracestate(|state| state.insert("b", "2"))
+            .unwrap();
+        let copy = kept.clone();
+        assert_eq!(copy.tracestate().as_str(), "b=2,a=1");
+        copy
     });
 }
 
@@ -389,7 +500,7 @@ fn a_reused_owned_carrier_stops_allocating() {
         extracted
             .parent()
             .unwrap()
-            .child(span)
+            .child_with_span_id(span)
             .inject(outgoing)
             .unwrap();
     };
@@ -401,25 +512,166 @@ fn a_reused_owned_carrier_stops_allocating() {
     assert_eq!(outgoing[1].1, "a=1,b=2");
 }
 
+#[cfg(feature = "alloc")]
+#[test]
+fn owned_contexts_cost_one_arc_at_most() {
+    use tracecontext::Context;
+    let tp = std::str::from_utf8(TP).unwrap();
+    let span = SpanId::from_u64(SPAN).unwrap();
+
+    // `into_owned`: nothing for an empty tracestate, one `Arc` for a non-empty one
+    // (the documented cost of `Shared`).
+    let bare = [("traceparent", tp)];
+    let empty_list = [("traceparent", tp), ("tracestate", " , ")];
+    for incoming in [&bare[..], &empty_list[..]] {
+        let extracted = tracecontext::extract(incoming);
+        let hop = extracted.parent().unwrap().child_with_span_id(span);
+        let n = allocations(|| {
+            let owned: Context = hop.into_owned();
+            owned
+        });
+        assert_eq!(n, 0, "into_owned of an empty tracestate");
+    }
+    let full = [("traceparent", tp), ("tracestate", "a=1, b=2")];
+    let joined = [
+        ("traceparent", tp),
+        ("tracestate", "a=1"),
+        ("tracestate", "b=2"),
+    ];
+    for incoming in [&full[..], &joined[..]] {
+        let extracted = tracecontext::extract(incoming);
+        let hop = extracted.parent().unwrap().child_with_span_id(span);
+        let mut owned = None;
+        let n = allocations(|| owned = Some(hop.into_owned()));
+        assert_eq!(n, 1, "into_owned of a non-empty tracestate");
+        assert!(!owned.unwrap().tracestate().is_empty());
+    }
+
+    // Cloning and children share the `Arc`.
+    let extracted = tracecontext::extract(&full[..]);
+    let owned: Context = extracted
+        .parent()
+        .unwrap()
+        .child_with_span_id(span)
+        .into_owned();
+    let mut clone = None;
+    assert_no_alloc("clone an owned Context", || clone = Some(owned.clone()));
+    let clone = clone.unwrap();
+    assert_eq!(clone, owned);
+    assert_eq!(
+        clone.tracestate().as_str().as_ptr(),
+        owned.tracestate().as_str().as_ptr(),
+        "the clone shares the text"
+    );
+    assert_no_alloc("child of an owned Context", || {
+        owned.child(&mut SeededIds::new(5))
+    });
+    let follow = ParentBased::new(Probability::new(0.5));
+    assert_no_alloc("decided child, ot unchanged", || {
+        owned.child_decided(&mut SeededIds::new(5), &follow)
+    });
+    assert_no_alloc("inject an owned Context into an array", || {
+        let mut outgoing = [("", ""); 2];
+        owned.inject(&mut outgoing).unwrap();
+        assert_eq!(outgoing[1].1, "a=1, b=2");
+    });
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn into_owned_of_an_owned_context_does_not_copy() {
+    use tracecontext::Context;
+    let tp = std::str::from_utf8(TP).unwrap();
+    let incoming = [("traceparent", tp), ("tracestate", "a=1, b=2")];
+    let extracted = tracecontext::extract(&incoming[..]);
+    let owned: Context = extracted
+        .parent()
+        .unwrap()
+        .child(&mut SeededIds::new(1))
+        .into_owned();
+    let again = owned.clone();
+    let mut kept = None;
+    let n = allocations(|| kept = Some(again.into_owned()));
+    assert_eq!(kept.unwrap(), owned);
+    // A context that is already `Shared` keeps its `Arc`.
+    assert_eq!(n, 0, "into_owned of a Shared context: {n} allocation(s)");
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn owned_roots() {
+    use tracecontext::Context;
+    let mut ids = SeededIds::new(6);
+    assert_no_alloc("Context::new", || {
+        Context::new(
+            TraceId::from_u128(1).unwrap(),
+            SpanId::from_u64(1).unwrap(),
+            TraceFlags::SAMPLED,
+        )
+    });
+    assert_no_alloc("Context::root, AlwaysOn", || {
+        Context::root(&mut ids, &AlwaysOn)
+    });
+    // A probability root: the decision itself never allocates; a root that is
+    // sampled carries `ot=th:8` (rule P6), and a `Shared` tracestate that is not empty is
+    // one `Arc`; a dropped root carries nothing, and costs nothing.
+    let half = Probability::new(0.5);
+    let (mut sampled, mut dropped) = (0, 0);
+    for _ in 0..64 {
+        let mut root = None;
+        let n = allocations(|| root = Some(Context::root(&mut ids, &half)));
+        let (root, decision) = root.unwrap();
+        if decision.is_sampled() {
+            sampled += 1;
+            assert_eq!(root.tracestate().as_str(), "ot=th:8");
+            assert_eq!(
+                n, 1,
+                "a sampled probability root: the Arc of its tracestate"
+            );
+        } else {
+            dropped += 1;
+            assert!(root.tracestate().is_empty());
+            assert_eq!(n, 0, "a dropped probability root");
+        }
+    }
+    assert!(
+        sampled > 0 && dropped > 0,
+        "{sampled} sampled, {dropped} dropped"
+    );
+}
+
 #[test]
 fn response_side() {
     let tp = TraceParent::parse(TP).unwrap();
     assert_no_alloc("server-timing metric", || {
         tracecontext::response::server_timing(&tp)
     });
+    let context = InlineContext::<64>::new_inline(tp.trace_id(), tp.parent_id(), tp.flags());
+    assert_no_alloc("a context's server-timing metric", || {
+        context.server_timing()
+    });
     let metric = tracecontext::response::server_timing(&tp);
     let header = format!("db;dur=53, cache;desc=\"hit\", {}", &*metric);
     let response = [("server-timing", header.as_str())];
     assert_no_alloc("read the metric", || {
-        tracecontext::response::extract(black_box(&response)).unwrap()
+        let found = tracecontext::response::extract(black_box(&response)).unwrap();
+        assert_eq!(found, Some(tp));
+    });
+    assert_no_alloc("parse a server-timing value", || {
+        tracecontext::response::parse_server_timing(black_box(header.as_bytes())).unwrap()
+    });
+    let legacy = [("traceresponse", std::str::from_utf8(TP).unwrap())];
+    assert_no_alloc("read a legacy traceresponse", || {
+        tracecontext::response::extract(black_box(&legacy)).unwrap()
+    });
+    let twice = [legacy[0], legacy[0]];
+    assert_no_alloc("two traceresponse fields", || {
+        tracecontext::response::extract(black_box(&twice)).unwrap_err()
     });
 }
 
 #[test]
 fn id_generation_and_sampling_decisions() {
-    use tracecontext::sampling::{Parent, ParentBased, Probability, RateLimited, Sampler};
-    use tracecontext::{IdSource, SeededIds};
-
     let mut seeded = SeededIds::new(1);
     assert_no_alloc("seeded ids", || (seeded.trace_id(), seeded.span_id()));
     #[cfg(feature = "std")]
@@ -435,20 +687,62 @@ fn id_generation_and_sampling_decisions() {
         });
     }
     let trace_id = TraceId::from_u128(0x4bf92f3577b34da6a3ce929d0e0e4736).unwrap();
-    let mut state = TraceState::<512>::parse(b"ot=rv:ce929d0e0e4736;th:8,a=1").unwrap();
-    let mut probability =
-        ParentBased::new(Probability::new(0.25)).remote_sampled(tracecontext::sampling::Rule::Root);
+    let state = TraceState::<512>::parse(b"ot=rv:ce929d0e0e4736;th:8,a=1").unwrap();
+    // The root sampler decides for a sampled remote parent: its th:c is above the
+    // incoming th:8, so it is the threshold in force (rule P6, rule P9), and R = rv >= th:c.
+    let probability = ParentBased::new(Probability::new(0.25)).remote_sampled(Rule::Root);
+    let input = Input::child(
+        Parent::Remote(TraceFlags::SAMPLED),
+        trace_id,
+        state.get("ot"),
+    );
     assert_no_alloc("probability decision with a th update", || {
-        probability.decide(Parent::Remote { sampled: true }, trace_id, &mut state)
+        let decision = probability.decide(&input);
+        assert!(decision.is_sampled());
+        assert_eq!(decision.threshold(), Threshold::parse("c").ok());
     });
-    assert_eq!(state.get("ot"), Some("rv:ce929d0e0e4736;th:c"));
-    let mut limiter = RateLimited::new(10, 10, || 0u64);
-    assert_no_alloc("rate limited decision", || {
-        limiter.decide(Parent::None, trace_id, &mut state)
+    // Applied on a borrowed hop: the new ot keeps rv (rule P3) and moves to the front (rule S8).
+    let tp = std::str::from_utf8(TP).unwrap();
+    let incoming = [("traceparent", tp), ("tracestate", state.as_str())];
+    assert_no_alloc("probability decision applied to a hop", || {
+        let extracted = tracecontext::extract(black_box(&incoming));
+        let (child, _) = extracted
+            .parent()
+            .unwrap()
+            .child_decided(&mut SeededIds::new(2), &probability);
+        assert_eq!(child.tracestate().as_str(), "ot=rv:ce929d0e0e4736;th:c,a=1");
     });
+
+    let limiter = RateLimited::new(10, 10, || 0u64);
+    let root_input = Input::root(trace_id, true);
+    assert_no_alloc("rate limited decisions", || {
+        // The bucket starts full: ten, then none at a clock that stands still.
+        for _ in 0..10 {
+            assert!(limiter.decide(&root_input).is_sampled());
+        }
+        assert!(!limiter.decide(&root_input).is_sampled());
+    });
+
+    assert_no_alloc("configured sampler: parse and decide", || {
+        let configured = Configured::parse("parentbased_traceidratio", Some("0.25")).unwrap();
+        // A new trace: R = 0xce929d0e0e4736 >= th:c (rule P7).
+        let decision = configured.decide(&Input::root(trace_id, true));
+        assert!(decision.is_sampled());
+        assert_eq!(decision.threshold(), Threshold::parse("c").ok());
+        let (lenient, problem) = Configured::from_settings(Some("traceidratio"), Some("half"));
+        assert_eq!(problem.map(|e| e.kind()), Some(ErrorKind::SamplerArg));
+        lenient.decide(&input)
+    });
+    let configured = Configured::parse("parentbased_traceidratio", Some("0.25")).unwrap();
+    let mut buf = StackBuf::<64>::new();
+    assert_no_alloc("configured sampler Display", || {
+        write!(buf, "{configured}").unwrap()
+    });
+    assert_eq!(buf.as_str(), "parentbased_traceidratio 0.25");
+
     let mut ids = SeededIds::new(2);
-    let root = tracecontext::Context::root_from(&mut ids, true);
+    let (root, _) = InlineContext::<64>::root_inline(&mut ids, &AlwaysOn);
     assert_no_alloc("decided child", || {
-        root.child_decided(&mut ids, &mut Probability::new(0.5))
+        root.child_decided(&mut ids, &Probability::new(0.5))
     });
 }

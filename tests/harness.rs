@@ -6,7 +6,7 @@
 //! checks what the listener received: exactly one `traceparent` (lowercase name,
 //! version `00`, the trace-id kept or new as the rule says, a new parent-id, the
 //! flags), and the `tracestate` exact or absent. The rule numbers are those of
-//! SPEC.md. Further tests check the protocol's errors, the one-line log, and that
+//! `docs/RULES.md`. Further tests check the protocol's errors, the one-line log, and that
 //! the service survives malformed HTTP.
 //!
 //! Every socket has a timeout, every wait on a channel has one, and the servers'
@@ -760,6 +760,46 @@ fn t9_a_tracestate_error_keeps_the_trace() {
     let traceparent = format!("00-{TRACE}-{PARENT}-01");
     let got = harness.single(&[("traceparent", &traceparent), ("tracestate", "FOO=1")]);
     assert_continued(&got, "01", None, "T9: bad tracestate, trace continues");
+}
+
+#[test]
+fn p6_the_sampler_keeps_an_agreeing_th_and_erases_the_rest() {
+    // The service's sampler follows the caller (`w3c::SAMPLER`), and rule P6 lets
+    // it pass on only a `th` that agrees with the sampled flag. R, the low 56 bits
+    // of TRACE, is 0x90123456789012: th:8 samples it, th:c does not.
+    let harness = Harness::start();
+    let cases = [
+        (
+            "01",
+            "foo=1,ot=th:8",
+            Some("foo=1,ot=th:8"),
+            "P6: th agrees, kept",
+        ),
+        (
+            "01",
+            "foo=1,ot=th:c",
+            Some("foo=1"),
+            "P6: th disagrees, erased",
+        ),
+        (
+            "00",
+            "ot=th:8,foo=1",
+            Some("foo=1"),
+            "P6: not sampled, erased",
+        ),
+        (
+            "01",
+            "ot=th:zz,foo=1",
+            Some("foo=1"),
+            "P1: malformed ot, removed",
+        ),
+        ("00", "ot=th:8", None, "P6/S10: nothing left to send"),
+    ];
+    for (flags, tracestate, expected, case) in cases {
+        let traceparent = format!("00-{TRACE}-{PARENT}-{flags}");
+        let got = harness.single(&[("traceparent", &traceparent), ("tracestate", tracestate)]);
+        assert_continued(&got, flags, expected, &format!("{case} ({tracestate:?})"));
+    }
 }
 
 // ---------------------------------------------------------------------------------

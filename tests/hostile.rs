@@ -1,12 +1,18 @@
 //! Hostile inputs: huge, repetitive, mutated and non-UTF-8 headers get an error or
-//! the documented truncation, never a panic (SPEC.md security notes, C3). Work is
-//! bounded by construction (each test makes a fixed number of calls on inputs of a
-//! fixed size); nothing here measures time.
+//! the documented truncation, never a panic (docs/RULES.md, Security; rule C3). Work
+//! is bounded by construction (each test makes a fixed number of calls on inputs of
+//! a fixed size); nothing here measures time. Where the work depends on the crate
+//! (a request with 100 000 tracestate fields), a counting carrier measures it in
+//! values handed out, not in seconds.
 
 mod common;
 
+use std::cell::Cell;
+
 use common::*;
-use tracecontext::{ErrorKind, TraceParent, TraceState, TraceStateView, Validation};
+use tracecontext::{
+    ErrorKind, Extracted, Extractor, TraceParent, TraceState, TraceStateView, Validation, Values,
+};
 
 const TP: &[u8] = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const TP_FUTURE: &[u8] = b"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-xyz";
@@ -25,11 +31,11 @@ fn agree_tracestate(input: &[u8]) {
         Err(e) => {
             assert_eq!(want, None, "view {show:?}: {e}");
             assert!(e.offset() <= input.len(), "{show:?}: {e}");
-            assert_eq!(e.kind().header(), "tracestate");
+            assert_eq!(e.header(), "tracestate");
         }
     }
     match TraceState::<512>::parse(input) {
-        // These inputs are short: no S9 cut.
+        // These inputs are short: no rule S9 cut.
         Ok(s) => assert_eq!(Some(state_members(&s)), want, "owned {show:?}"),
         Err(e) => {
             assert_eq!(want, None, "owned {show:?}: {e}");
@@ -56,7 +62,7 @@ fn agree_traceparent(input: &[u8]) {
         Err(e) => {
             assert_eq!(want, None, "{show:?}: {e}");
             assert!(e.offset() <= input.len(), "{show:?}: {e}");
-            assert_eq!(e.kind().header(), "traceparent");
+            assert_eq!(e.header(), "traceparent");
         }
     }
 }
@@ -144,7 +150,7 @@ fn tracestate_10000_commas_is_empty() {
         assert!(owned.is_empty());
         assert_eq!(owned.as_str(), "");
     }
-    // Empty members around real ones are skipped (S3).
+    // Empty members around real ones are skipped (rule S3).
     let mut input = vec![b','; 5_000];
     input.extend_from_slice(b"a=1");
     input.extend_from_slice(&[b','; 5_000]);
@@ -274,11 +280,11 @@ fn traceparent_1mib() {
         let input = vec![filler; MIB];
         let e = TraceParent::parse(&input).unwrap_err();
         assert!(e.offset() <= input.len(), "{filler:#x}: {e}");
-        assert_eq!(e.kind().header(), "traceparent");
+        assert_eq!(e.header(), "traceparent");
     }
 
     // A valid header followed by 1 MiB: version 00 allows nothing after the flags
-    // (T3); a future version ignores a `-`-separated rest (T5).
+    // (rule T3); a future version ignores a `-`-separated rest (rule T5).
     let mut tail = TP.to_vec();
     tail.push(b'-');
     tail.resize(MIB, b'x');
@@ -291,7 +297,7 @@ fn traceparent_1mib() {
     let e = TraceParent::parse(&tail).unwrap_err();
     assert_eq!((e.kind(), e.offset()), (ErrorKind::Trailing, 55));
 
-    // 1 MiB of spaces and tabs around a valid header still parses (T6).
+    // 1 MiB of spaces and tabs around a valid header still parses (rule T6).
     let mut padded = vec![b' '; MIB / 2];
     padded.extend_from_slice(TP);
     padded.resize(MIB, b'\t');
@@ -330,7 +336,7 @@ fn traceparent_every_single_byte_replacement() {
 #[test]
 fn traceparent_every_version() {
     // Both version bytes over all 65 536 pairs, on a bare header and a longer one
-    // (T3: `ff` invalid, `00` exactly 55 bytes; T5: others need `-` after the flags).
+    // (rule T3: `ff` invalid, `00` exactly 55 bytes; rule T5: others need `-` after the flags).
     for base in [TP, TP_FUTURE] {
         let mut input = base.to_vec();
         for a in 0..=255u8 {
@@ -397,7 +403,7 @@ fn tracestate_every_single_byte_mutation() {
 }
 
 // ---------------------------------------------------------------------------------
-// Bytes that are not UTF-8 (C3).
+// Bytes that are not UTF-8 (rule C3).
 // ---------------------------------------------------------------------------------
 
 #[test]
@@ -415,7 +421,7 @@ fn non_utf8_is_invalid_never_a_panic() {
         }
         let mut input = TP_FUTURE.to_vec();
         input.extend_from_slice(seq);
-        // Future versions ignore the rest, whatever its bytes (T5).
+        // Future versions ignore the rest, whatever its bytes (rule T5).
         assert!(TraceParent::parse(&input).is_ok());
         assert!(TraceParent::try_from(&input[..]).is_ok());
     }
@@ -464,34 +470,61 @@ fn non_utf8_is_invalid_never_a_panic() {
 // Whole requests through `extract`: a clear outcome for each, with the reason.
 // ---------------------------------------------------------------------------------
 
-/// A request: header name and value pairs, as bytes (a carrier with `alloc`).
-#[cfg(feature = "alloc")]
+/// A request: header name and value pairs, as bytes.
 type Request = Vec<(&'static str, Vec<u8>)>;
 
-#[cfg(feature = "alloc")]
+/// Extracts from a request through a slice of its pairs (a carrier with no
+/// features), and with `alloc` checks that the `Vec` carrier agrees.
+fn extract_request(request: &Request) -> Extracted<'_> {
+    let extracted = tracecontext::extract(request.as_slice());
+    #[cfg(feature = "alloc")]
+    assert_eq!(
+        tracecontext::extract(request).to_string(),
+        extracted.to_string()
+    );
+    extracted
+}
+
+/// The tracestate text the extracted context forwards.
+#[track_caller]
+fn forwarded<'e>(extracted: &'e Extracted<'_>) -> &'e str {
+    match extracted.parent() {
+        Some(parent) => parent.tracestate().as_str(),
+        None => panic!("expected a continued trace, got: {extracted}"),
+    }
+}
+
+const DUPLICATE: &str =
+    "invalid traceparent, new trace: traceparent: more than one traceparent field";
+
 #[test]
 fn requests_with_duplicate_and_conflicting_headers() {
     let tp = TP.to_vec();
     let other = b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_vec();
-    let cases: [(Request, &str); 4] = [
+    let cases: [(Request, &str); 5] = [
         (
             vec![("traceparent", tp.clone()), ("traceparent", tp.clone())],
-            "invalid traceparent, new trace: traceparent: more than one traceparent field in the request",
+            DUPLICATE,
         ),
         (
             vec![("traceparent", tp.clone()), ("TRACEPARENT", other.clone())],
-            "invalid traceparent, new trace: traceparent: more than one traceparent field in the request",
+            DUPLICATE,
         ),
         (
-            // The first valid, the second invalid: still two fields (T7).
+            // The first valid, the second invalid: still two fields (rule T7).
             vec![
                 ("traceparent", tp.clone()),
                 ("traceparent", b"garbage".to_vec()),
             ],
-            "invalid traceparent, new trace: traceparent: more than one traceparent field in the request",
+            DUPLICATE,
         ),
         (
-            // Conflicting tracestate members are not an error (S7): left-most wins.
+            // Two empty fields are two fields too.
+            vec![("traceparent", Vec::new()), ("traceparent", Vec::new())],
+            DUPLICATE,
+        ),
+        (
+            // Conflicting tracestate members are not an error (rule S7): left-most wins.
             vec![
                 ("traceparent", tp.clone()),
                 ("tracestate", b"a=1".to_vec()),
@@ -501,26 +534,200 @@ fn requests_with_duplicate_and_conflicting_headers() {
         ),
     ];
     for (request, outcome) in cases {
-        assert_eq!(tracecontext::extract(&request).to_string(), outcome);
+        let extracted = extract_request(&request);
+        assert_eq!(extracted.to_string(), outcome);
+        if outcome == DUPLICATE {
+            assert!(extracted.parent().is_none(), "T7: the trace restarts");
+            assert_eq!(
+                extracted
+                    .traceparent_error()
+                    .map(|e| (e.kind(), e.header())),
+                Some((ErrorKind::Duplicate, "traceparent"))
+            );
+        }
+    }
+    let request: Request = vec![
+        ("traceparent", tp.clone()),
+        ("tracestate", b"a=1".to_vec()),
+        ("tracestate", b"a=2".to_vec()),
+    ];
+    let extracted = extract_request(&request);
+    let parent = extracted.parent().unwrap();
+    assert_eq!(parent.tracestate().get("a"), Some("1"));
+}
+
+/// A carrier over borrowed pairs that pushes its values one at a time and counts
+/// what it was asked for.
+struct Counting<'m> {
+    pairs: &'m [(&'m str, &'m [u8])],
+    /// `get_all` calls for `tracestate`.
+    tracestate_calls: Cell<usize>,
+    /// Values handed out, per header.
+    traceparent_values: Cell<usize>,
+    tracestate_values: Cell<usize>,
+}
+
+impl<'m> Counting<'m> {
+    fn new(pairs: &'m [(&'m str, &'m [u8])]) -> Self {
+        Self {
+            pairs,
+            tracestate_calls: Cell::new(0),
+            traceparent_values: Cell::new(0),
+            tracestate_values: Cell::new(0),
+        }
     }
 }
 
-#[cfg(feature = "alloc")]
+impl<'m> Extractor<'m> for Counting<'m> {
+    fn get_all(&self, name: &str, values: &mut Values<'m, '_>) {
+        let handed = match name {
+            "traceparent" => &self.traceparent_values,
+            "tracestate" => {
+                self.tracestate_calls.set(self.tracestate_calls.get() + 1);
+                &self.tracestate_values
+            }
+            other => panic!("asked for an unexpected header {other:?}"),
+        };
+        for (key, value) in self.pairs {
+            if key.eq_ignore_ascii_case(name) {
+                handed.set(handed.get() + 1);
+                if !values.push(value) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn requests_with_10000_traceparent_fields() {
+    // Rule T7: two fields are enough to know; the carrier is asked for two values, and
+    // the tracestate is never read (rule T9).
+    let mut pairs: Vec<(&str, &[u8])> = vec![("tracestate", b"a=1")];
+    pairs.extend((0..10_000).map(|i| ("traceparent", if i % 2 == 0 { TP } else { b"x" })));
+    let carrier = Counting::new(&pairs);
+    let extracted = tracecontext::extract(&carrier);
+    assert_eq!(extracted.to_string(), DUPLICATE);
+    assert_eq!(carrier.traceparent_values.get(), 2);
+    assert_eq!(carrier.tracestate_calls.get(), 0);
+}
+
+#[test]
+fn requests_with_100_000_tracestate_fields_stay_linear() {
+    const N: usize = 100_000;
+    // The extraction reads the carrier's tracestate in at most three calls: a probe
+    // for one field or several (two values at most), the join, and the second pass
+    // of a rule S9 cut. Each field is thus handed out at most twice by the join, and the
+    // work is linear in the request: at most 2 + 2N values.
+    #[track_caller]
+    fn check_linear(carrier: &Counting<'_>) {
+        assert!(
+            carrier.tracestate_calls.get() <= 3,
+            "{}",
+            carrier.tracestate_calls.get()
+        );
+        assert!(
+            carrier.tracestate_values.get() <= 2 + 2 * N,
+            "{} values for {N} fields",
+            carrier.tracestate_values.get()
+        );
+    }
+
+    // 100 000 blank fields: an empty list (rule S3), nothing forwarded (rule S10); one pass.
+    let mut pairs: Vec<(&str, &[u8])> = vec![("traceparent", TP)];
+    pairs.extend((0..N).map(|i| ("tracestate", if i % 2 == 0 { &b""[..] } else { b" \t " })));
+    let carrier = Counting::new(&pairs);
+    let extracted = tracecontext::extract(&carrier);
+    assert_eq!(extracted.tracestate_error(), None);
+    assert_eq!(forwarded(&extracted), "");
+    check_linear(&carrier);
+    assert!(carrier.tracestate_values.get() <= 2 + N, "no cut, one pass");
+
+    // 32 members of 100 bytes spread over 100 000 fields, the rest blank: valid (rule S2,
+    // rule S5), too long for the 512-byte joined state, so cut by rule S9 with a second pass.
+    let members: Vec<String> = (0..32)
+        .map(|i| format!("k{i:02}={}", "v".repeat(96)))
+        .collect();
+    let mut pairs: Vec<(&str, &[u8])> = vec![("traceparent", TP)];
+    pairs.extend((0..N).map(|i| {
+        let field: &[u8] = if i % (N / 32) == 0 && i / (N / 32) < 32 {
+            members[i / (N / 32)].as_bytes()
+        } else {
+            b" "
+        };
+        ("tracestate", field)
+    }));
+    let carrier = Counting::new(&pairs);
+    let extracted = tracecontext::extract(&carrier);
+    assert_eq!(extracted.tracestate_error(), None);
+    let mut want = members
+        .iter()
+        .map(|m| {
+            let (k, v) = m.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect::<Members>();
+    ref_cut(&mut want, 512, None);
+    // 100-byte members: 5 fit in 512 bytes (504), 6 do not (605).
+    assert_eq!(want.len(), 5);
+    assert_eq!(forwarded(&extracted), ref_join(&want));
+    check_linear(&carrier);
+
+    // 100 000 fields of one member each: the 33rd member makes the list invalid
+    // (rule S5, rule S6); the join has seen enough there and stops asking.
+    let owned: Vec<String> = (0..N).map(|i| format!("k{i}=v")).collect();
+    let mut pairs: Vec<(&str, &[u8])> = vec![("traceparent", TP)];
+    pairs.extend(owned.iter().map(|f| ("tracestate", f.as_bytes())));
+    let carrier = Counting::new(&pairs);
+    let extracted = tracecontext::extract(&carrier);
+    assert_eq!(
+        extracted.tracestate_error().map(|e| (e.kind(), e.member())),
+        Some((ErrorKind::MemberCount, Some(33)))
+    );
+    assert_eq!(forwarded(&extracted), "");
+    check_linear(&carrier);
+    assert!(
+        carrier.tracestate_values.get() <= 2 + 33,
+        "{} values",
+        carrier.tracestate_values.get()
+    );
+
+    // Lenient: the first 32 are kept and the rest is ignored (Validation::Lenient),
+    // so it stops asking too.
+    let carrier = Counting::new(&pairs);
+    let extracted = Extracted::from_carrier(&carrier, Validation::Lenient);
+    assert_eq!(forwarded(&extracted), owned[..32].join(","));
+    check_linear(&carrier);
+    assert!(
+        carrier.tracestate_values.get() <= 2 + 33,
+        "{} values",
+        carrier.tracestate_values.get()
+    );
+
+    // 100 000 invalid fields, lenient: none kept, every field read once by the join.
+    let mut pairs: Vec<(&str, &[u8])> = vec![("traceparent", TP)];
+    pairs.extend((0..N).map(|_| ("tracestate", &b"K=v"[..])));
+    let carrier = Counting::new(&pairs);
+    let extracted = Extracted::from_carrier(&carrier, Validation::Lenient);
+    assert_eq!(forwarded(&extracted), "");
+    check_linear(&carrier);
+}
+
 #[test]
 fn requests_with_headers_over_64k() {
     // A version-00 traceparent followed by 64 KiB: invalid, at byte 55.
     let mut long = TP.to_vec();
     long.resize(64 * KIB + 1, b'x');
     let request: Request = vec![("traceparent", long), ("tracestate", b"a=1".to_vec())];
-    let extracted = tracecontext::extract(&request);
+    let extracted = extract_request(&request);
     let error = extracted.traceparent_error().unwrap();
     assert_eq!((error.kind(), error.offset()), (ErrorKind::Trailing, 55));
 
-    // A future version may carry more: its tail is ignored unread (T5).
+    // A future version may carry more: its tail is ignored unread (rule T5).
     let mut future = TP_FUTURE.to_vec();
     future.resize(64 * KIB + 1, b'x');
     let request: Request = vec![("traceparent", future)];
-    assert!(tracecontext::extract(&request).parent().is_some());
+    assert!(extract_request(&request).parent().is_some());
 
     // A 64 KiB tracestate: dropped with the reason, the trace continues.
     let members: Vec<String> = (0..2000)
@@ -529,16 +736,63 @@ fn requests_with_headers_over_64k() {
     let huge = members.join(",").into_bytes();
     assert!(huge.len() > 64 * KIB);
     let request: Request = vec![("traceparent", TP.to_vec()), ("tracestate", huge)];
-    let extracted = tracecontext::extract(&request);
-    assert_eq!(extracted.parent().unwrap().tracestate(), "");
+    let extracted = extract_request(&request);
+    assert_eq!(forwarded(&extracted), "");
     let error = extracted.tracestate_error().unwrap();
     assert_eq!(
         (error.kind(), error.member()),
         (ErrorKind::MemberCount, Some(33))
     );
+
+    // A valid 64 KiB tracestate (32 members padded with whitespace, rule S3): one field
+    // is forwarded as it came, less the whitespace at its ends; the same in two
+    // fields is joined into the 512-byte state and cut by rule S9.
+    let members: Vec<String> = (0..32)
+        .map(|i| format!("k{i:02}={}", "v".repeat(60)))
+        .collect();
+    let pad = " ".repeat(1000);
+    let padded: String = members
+        .iter()
+        .map(|m| format!("{pad}{m}{pad}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(padded.len() > 64 * KIB);
+    let request: Request = vec![
+        ("traceparent", TP.to_vec()),
+        ("tracestate", padded.clone().into_bytes()),
+    ];
+    let extracted = extract_request(&request);
+    assert_eq!(extracted.tracestate_error(), None);
+    assert_eq!(forwarded(&extracted), padded.trim_matches(' '));
+    assert_eq!(extracted.parent().unwrap().tracestate().len(), 32);
+    // 33 members across two fields: too many (rule S2, rule S5).
+    let request: Request = vec![
+        ("traceparent", TP.to_vec()),
+        ("tracestate", padded.clone().into_bytes()),
+        ("tracestate", b"last=1".to_vec()),
+    ];
+    let extracted = extract_request(&request);
+    assert_eq!(
+        extracted.tracestate_error().map(|e| e.kind()),
+        Some(ErrorKind::MemberCount)
+    );
+    // 32 members and an empty second field: joined, then cut to 512 bytes by rule S9.
+    let request: Request = vec![
+        ("traceparent", TP.to_vec()),
+        ("tracestate", padded.into_bytes()),
+        ("tracestate", b"".to_vec()),
+    ];
+    let extracted = extract_request(&request);
+    assert_eq!(extracted.tracestate_error(), None);
+    let mut want: Members = members
+        .iter()
+        .map(|m| (m[..3].to_owned(), m[4..].to_owned()))
+        .collect();
+    ref_cut(&mut want, 512, None);
+    assert_eq!(forwarded(&extracted), ref_join(&want));
+    assert!(forwarded(&extracted).len() <= 512);
 }
 
-#[cfg(feature = "alloc")]
 #[test]
 fn requests_with_1000_tracestate_fields() {
     let fields: Vec<String> = (0..1000).map(|i| format!("k{i}=v")).collect();
@@ -548,8 +802,8 @@ fn requests_with_1000_tracestate_fields() {
             .iter()
             .map(|f| ("tracestate", f.clone().into_bytes())),
     );
-    let extracted = tracecontext::extract(&request);
-    assert_eq!(extracted.parent().unwrap().tracestate(), "");
+    let extracted = extract_request(&request);
+    assert_eq!(forwarded(&extracted), "");
     assert_eq!(
         extracted.tracestate_error().map(|e| (e.kind(), e.member())),
         Some((ErrorKind::MemberCount, Some(33)))
@@ -565,27 +819,84 @@ fn requests_with_1000_tracestate_fields() {
         };
         ("tracestate", value)
     }));
-    let extracted = tracecontext::extract(&request);
-    let kept = extracted.parent().unwrap().tracestate();
-    assert_eq!(kept, fields[..32].join(","));
+    let extracted = extract_request(&request);
+    assert_eq!(extracted.tracestate_error(), None);
+    assert_eq!(forwarded(&extracted), fields[..32].join(","));
+
+    // A duplicate traceparent among them still restarts (rule T7), tracestate unread.
+    request.insert(500, ("TraceParent", TP.to_vec()));
+    let extracted = extract_request(&request);
+    assert_eq!(extracted.to_string(), DUPLICATE);
 }
 
-#[cfg(feature = "alloc")]
 #[test]
 fn requests_with_values_that_are_not_utf8() {
+    // traceparent: a byte that is not UTF-8 (a continuation byte, a lead byte with
+    // nothing after it, a byte never valid) at every position of every field and
+    // separator: invalid there (rule C3), offset `at`, the trace restarts (rule T9).
     for byte in [0x80u8, 0xc3, 0xff] {
-        for at in [0, 2, 3, 20, 36, 53, 54] {
+        for at in 0..TP.len() {
             let mut tp = TP.to_vec();
             tp[at] = byte;
-            let request: Request = vec![("traceparent", tp)];
-            let error = *tracecontext::extract(&request).traceparent_error().unwrap();
-            assert_eq!(error.offset(), at);
+            assert!(std::str::from_utf8(&tp).is_err());
+            assert_eq!(ref_traceparent(&tp), None);
+            let request: Request = vec![("traceparent", tp), ("tracestate", b"a=1".to_vec())];
+            let extracted = extract_request(&request);
+            let error = *extracted.traceparent_error().unwrap();
+            assert_eq!(
+                (error.offset(), error.header()),
+                (at, "traceparent"),
+                "{byte:#x} at {at}"
+            );
+            assert_eq!(extracted.tracestate_error(), None, "T9: tracestate unread");
         }
+    }
+
+    // tracestate: at every position of a list, in one field and as the second of
+    // two fields (offsets count as if joined, rule S2); the trace continues (rule T9).
+    let list = b"ab=1,c@d=x y,e=2";
+    for byte in [0x80u8, 0xc3, 0xff] {
+        for at in 0..list.len() {
+            let mut ts = list.to_vec();
+            ts[at] = byte;
+            assert_eq!(ref_tracestate(&ts), None);
+            for first in [None, Some(&b"z=0"[..])] {
+                let mut request: Request = vec![("traceparent", TP.to_vec())];
+                let base = match first {
+                    Some(f) => {
+                        request.push(("tracestate", f.to_vec()));
+                        f.len() + 1
+                    }
+                    None => 0,
+                };
+                request.push(("tracestate", ts.clone()));
+                let extracted = extract_request(&request);
+                assert_eq!(forwarded(&extracted), "");
+                let error = extracted.tracestate_error().unwrap();
+                assert_eq!(error.offset(), base + at, "{byte:#x} at {at}: {error}");
+                assert_eq!(error.header(), "tracestate");
+                assert!(
+                    matches!(error.kind(), ErrorKind::Key | ErrorKind::Value),
+                    "{error}"
+                );
+            }
+        }
+    }
+
+    // A value that ends in the byte (the old case): offset 2, in the value.
+    for byte in [0x80u8, 0xc3, 0xff] {
         let request: Request = vec![
             ("traceparent", TP.to_vec()),
             ("tracestate", vec![b'a', b'=', byte]),
         ];
-        let extracted = tracecontext::extract(&request);
-        assert_eq!(extracted.tracestate_error().map(|e| e.offset()), Some(2));
+        let extracted = extract_request(&request);
+        assert_eq!(
+            extracted.tracestate_error().map(|e| (e.kind(), e.offset())),
+            Some((ErrorKind::Value, 2))
+        );
     }
+
+    // A header name that is not UTF-8 is not traceparent (rule T1): no parent at all.
+    let pairs: [(&[u8], &[u8]); 1] = [(b"trace\xffparent", TP)];
+    assert!(matches!(tracecontext::extract(&pairs), Extracted::Missing));
 }

@@ -1,6 +1,6 @@
 //! Property tests (proptest): round trips, the fast parsers against slow reference
-//! parsers written straight from SPEC.md, and the owned `TraceState` against a `Vec`
-//! model of rules S5, S7, S8 and S9.
+//! parsers written straight from the rules (`docs/RULES.md`), and the owned
+//! `TraceState` against a `Vec` model of rules S5, S7, S8 and S9.
 
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -35,7 +35,7 @@ fn check_error(e: &Error, input_len: usize, header: &str) -> Result<(), TestCase
         e.offset(),
         input_len
     );
-    prop_assert_eq!(e.kind().header(), header);
+    prop_assert_eq!(e.header(), header);
     Ok(())
 }
 

@@ -13,15 +13,17 @@ use std::path::Path;
 
 use tracecontext::{Error, TraceParent, TraceState, TraceStateView, Validation};
 
-/// Rules that can be checked by parsing, formatting or mutating one value: each must
-/// be cited by at least one vector.
+/// Rules (numbered as in `docs/RULES.md`) that can be checked by parsing, formatting
+/// or mutating one value, or by reading one response's fields: each must be cited by
+/// at least one vector.
 const TESTABLE: &[&str] = &[
     "T2", "T3", "T4", "T5", "T6", "T8", "T11", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9",
-    "S10", "C3",
+    "S10", "C3", "R1", "R2",
 ];
 
-/// Rules that no vector here can check, and why; they belong to later work on
-/// extraction, propagation and ID generation, which will bring their own tests.
+/// Rules of `docs/RULES.md` that no vector here can check, and why; extraction,
+/// propagation and ID generation have their own tests (`tests/propagation.rs`,
+/// `tests/harness.rs`, `tests/hostile.rs`, `tests/sampling.rs`).
 ///
 /// - T1, S1: header-name matching (case-insensitive in, lowercase out) is done by
 ///   whoever reads the headers (carriers, extraction), not by the value parsers.
@@ -51,6 +53,7 @@ const KINDS: &[&str] = &[
     "Value",
     "MemberCount",
     "Capacity",
+    "Duplicate",
 ];
 
 /// What a file's cases run.
@@ -61,6 +64,7 @@ enum FileKind {
     Fields,
     Lenient,
     Ops,
+    Response,
 }
 
 impl FileKind {
@@ -71,6 +75,7 @@ impl FileKind {
             "tracestate-fields.txt" => Self::Fields,
             "tracestate-lenient.txt" => Self::Lenient,
             "tracestate-ops.txt" => Self::Ops,
+            "response.txt" => Self::Response,
             _ => return None,
         })
     }
@@ -79,7 +84,7 @@ impl FileKind {
     fn inputs_ok(self, n: usize) -> Result<(), String> {
         let ok = match self {
             Self::TraceParent | Self::TraceState => n == 1,
-            Self::Fields | Self::Lenient => n >= 1,
+            Self::Fields | Self::Lenient | Self::Response => n >= 1,
             Self::Ops => n >= 2,
         };
         if ok {
@@ -93,15 +98,18 @@ impl FileKind {
 /// An expected result, as written in a vector.
 #[derive(Debug)]
 enum Expected {
-    /// `ok VALUE [bits=NN]` in traceparent.txt.
+    /// `ok VALUE [bits=NN]` in traceparent.txt and response.txt.
     Parent { encoded: Vec<u8>, bits: Option<u8> },
+    /// `none` in response.txt: no traceparent in the response.
+    None,
     /// `ok STATE` in the tracestate files.
     State(Vec<u8>),
-    /// `err KIND OFFSET [mN]`.
+    /// `err KIND OFFSET [mN] [header=NAME]`.
     Err {
         kind: String,
         offset: usize,
         member: Option<usize>,
+        header: Option<String>,
     },
 }
 
@@ -109,6 +117,7 @@ enum Expected {
 enum Outcome {
     Parent { encoded: String, bits: u8 },
     State(String),
+    None,
     Err(Error),
 }
 
@@ -123,6 +132,8 @@ enum Op {
 /// A readable case.
 struct Case {
     inputs: Vec<Vec<u8>>,
+    /// The `NAME: VALUE` fields of a response.txt case.
+    fields: Vec<(Vec<u8>, Vec<u8>)>,
     ops: Vec<Op>,
     cap: usize,
     expected: Expected,
@@ -248,6 +259,7 @@ fn read_case(kind: FileKind, line: &str) -> Result<Case, String> {
 
     let mut case = Case {
         inputs: Vec::new(),
+        fields: Vec::new(),
         ops: Vec::new(),
         cap: 0,
         expected,
@@ -260,6 +272,17 @@ fn read_case(kind: FileKind, line: &str) -> Result<Case, String> {
         case.inputs.push(unescape(inputs[1])?);
         for op in &inputs[2..] {
             case.ops.push(read_op(op)?);
+        }
+    } else if kind == FileKind::Response {
+        // An empty column is no field at all.
+        for input in inputs.iter().filter(|i| !i.is_empty()) {
+            let field = unescape(input)?;
+            let at = field
+                .windows(2)
+                .position(|w| w == b": ")
+                .ok_or_else(|| format!("a field needs `NAME: VALUE`: {input:?}"))?;
+            case.fields
+                .push((field[..at].to_vec(), field[at + 2..].to_vec()));
         }
     } else {
         for input in inputs {
@@ -315,11 +338,22 @@ fn read_rules(column: &str) -> Result<Vec<String>, String> {
 fn read_expected(kind: FileKind, column: &str) -> Result<Expected, String> {
     if let Some(rest) = column.strip_prefix("err ") {
         let tokens: Vec<&str> = rest.split_whitespace().collect();
-        let (kind, offset, member) = match tokens[..] {
-            [kind, offset] => (kind, offset, None),
-            [kind, offset, member] => (kind, offset, Some(member)),
-            _ => return Err("expected `err KIND OFFSET [mN]`".into()),
+        let (kind, offset, extra) = match tokens[..] {
+            [kind, offset, ref extra @ ..] if extra.len() <= 2 => (kind, offset, extra),
+            _ => return Err("expected `err KIND OFFSET [mN] [header=NAME]`".into()),
         };
+        let mut member = None;
+        let mut header = None;
+        for token in extra {
+            match token.strip_prefix("header=") {
+                Some(name) if header.is_none() && !name.is_empty() => {
+                    header = Some(name.to_owned());
+                }
+                Some(_) => return Err(format!("bad or repeated {token:?}")),
+                None if member.is_none() => member = Some(*token),
+                None => return Err(format!("unexpected {token:?}")),
+            }
+        }
         if !KINDS.contains(&kind) {
             return Err(format!("unknown error kind {kind:?}"));
         }
@@ -338,7 +372,11 @@ fn read_expected(kind: FileKind, column: &str) -> Result<Expected, String> {
             kind: kind.to_owned(),
             offset,
             member,
+            header,
         });
+    }
+    if kind == FileKind::Response && column == "none" {
+        return Ok(Expected::None);
     }
     let rest = if column == "ok" {
         ""
@@ -347,7 +385,7 @@ fn read_expected(kind: FileKind, column: &str) -> Result<Expected, String> {
     } else {
         return Err("expected `ok ...` or `err ...`".into());
     };
-    if kind != FileKind::TraceParent {
+    if !matches!(kind, FileKind::TraceParent | FileKind::Response) {
         return Ok(Expected::State(unescape(rest)?));
     }
     let tokens: Vec<&str> = rest.split_whitespace().collect();
@@ -476,6 +514,19 @@ fn run(kind: FileKind, case: &Case) -> Result<Outcome, String> {
                 "capacity {cap} is not instantiated in tests/vectors.rs"
             )),
         },
+        FileKind::Response => run_response(&case.fields),
+    }
+}
+
+/// Reads a response's fields with `response::extract` (R1, R2).
+fn run_response(fields: &[(Vec<u8>, Vec<u8>)]) -> Result<Outcome, String> {
+    match tracecontext::response::extract(fields) {
+        Ok(None) => Ok(Outcome::None),
+        Ok(Some(tp)) => Ok(Outcome::Parent {
+            encoded: tp.encode().as_str().to_owned(),
+            bits: tp.flags().bits(),
+        }),
+        Err(e) => Ok(Outcome::Err(e)),
     }
 }
 
@@ -615,17 +666,20 @@ fn matches(expected: &Expected, outcome: &Outcome) -> bool {
             },
         ) => encoded == e.as_bytes() && bits.is_none_or(|bits| bits == *b),
         (Expected::State(want), Outcome::State(got)) => want == got.as_bytes(),
+        (Expected::None, Outcome::None) => true,
         (
             Expected::Err {
                 kind,
                 offset,
                 member,
+                header,
             },
             Outcome::Err(e),
         ) => {
             *kind == format!("{:?}", e.kind())
                 && *offset == e.offset()
                 && member.is_none_or(|m| e.member() == Some(m))
+                && header.as_ref().is_none_or(|h| h == e.header())
         }
         _ => false,
     }
@@ -641,6 +695,7 @@ fn show_outcome(outcome: &Outcome, expected: &Expected) -> String {
             }
             s
         }
+        Outcome::None => "none".into(),
         Outcome::State(state) if state.is_empty() => "ok".into(),
         Outcome::State(state) => format!("ok {}", escape(state.as_bytes())),
         Outcome::Err(e) => {
@@ -658,6 +713,15 @@ fn show_outcome(outcome: &Outcome, expected: &Expected) -> String {
                     }
                     None => s.push_str(" (no member)"),
                 }
+            }
+            if matches!(
+                expected,
+                Expected::Err {
+                    header: Some(_),
+                    ..
+                }
+            ) {
+                let _ = write!(s, " header={}", e.header());
             }
             let _ = write!(s, "  ({e})");
             s

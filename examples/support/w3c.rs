@@ -10,12 +10,17 @@
 //!
 //! Choices the suite leaves open:
 //!
-//! - A new trace (no `traceparent`, or an invalid one: rules T9, T10) gets flags
-//!   `03`, sampled and random. Random because the IDs come from [`ThreadIds`],
-//!   which promises random trace-ids (rule T12). Sampled because this service has
-//!   no sampler of its own and records everything it starts; a continued trace
-//!   keeps the caller's sampled flag as it came (parent-based; rule T11 allows no
-//!   other change without a sampler).
+//! - The service decides with one sampler, [`SAMPLER`]: [`ParentBased`] over
+//!   [`AlwaysOn`], OpenTelemetry's default (`parentbased_always_on`). A continued
+//!   trace keeps the caller's sampled flag, because the sampler follows it (rule
+//!   T11 would let a sampler change it, the service's span having a new span-id;
+//!   the suite expects it kept, rule T8). A new trace (no `traceparent`, or an
+//!   invalid one: rules T9, T10) gets flags `03`: sampled, because the sampler
+//!   records every trace the service starts, and random, because the IDs come from
+//!   [`ThreadIds`], which promises random trace-ids (rule T12).
+//! - The `tracestate` is forwarded as it came (one field verbatim, several joined).
+//!   The sampler changes it only for OpenTelemetry's own `ot` member: a `th` that
+//!   disagrees with the sampled flag, or a malformed `ot`, is erased (rule P6).
 //! - `arguments` is forwarded as given, re-serialized; a call without `arguments`
 //!   sends `[]`, as the suite itself does.
 //! - The calls stop at the first failure (unreachable URL, or a status of 400 or
@@ -33,6 +38,7 @@
 use std::io::Write;
 
 use serde_json::Value;
+use tracecontext::sampling::{AlwaysOn, ParentBased};
 use tracecontext::{Extracted, ThreadIds};
 
 use super::http;
@@ -43,9 +49,9 @@ pub const PATH: &str = "/test";
 /// The most calls one request may ask for.
 pub const MAX_CALLS: usize = 100;
 
-/// Whether a trace this service starts is sampled. It also gets the random flag,
-/// because [`ThreadIds`] promises random trace-ids (rule T12): flags `03`.
-const SAMPLE_NEW_TRACES: bool = true;
+/// The service's sampler, one for every connection thread (samplers take `&self`):
+/// follow the caller's sampled flag, and sample every trace the service starts.
+pub static SAMPLER: ParentBased<AlwaysOn> = ParentBased::new(AlwaysOn);
 
 /// One call the suite asks for: where to POST, and the JSON body.
 #[derive(Debug)]
@@ -94,15 +100,16 @@ fn respond(request: &http::Request, extracted: &Extracted<'_>) -> (http::Respons
         }
     };
 
-    // This service's span: a child of the caller's, or the root of a new trace.
-    let mut ids = ThreadIds;
-    let context = extracted.child_or_root_from(&mut ids, SAMPLE_NEW_TRACES);
+    // This service's span: a child of the caller's, or the root of a new trace,
+    // sampled as the sampler decides. It borrows the request's headers, which
+    // outlive every call made here.
+    let (context, _decision) = extracted.child_or_root(&mut ThreadIds, &SAMPLER);
     for (index, call) in calls.iter().enumerate() {
-        // Each call is a span of its own, so each carries a new parent-id.
-        let outgoing = context.child_from(&mut ids);
-        let headers = outgoing.headers();
+        // Each call is a span of its own, so each carries a new parent-id, with
+        // the service span's decision.
+        let outgoing = context.child(&mut ThreadIds);
         let mut carrier = [("", ""); 2];
-        let sent = match headers.inject(&mut carrier) {
+        let sent = match outgoing.inject(&mut carrier) {
             Ok(()) => http::post(&call.url, &carrier, &call.body),
             // Two free entries always hold the two headers; should that ever
             // change, this is an error, not a panic.

@@ -1,5 +1,6 @@
-//! Slow, obvious reference implementations written straight from SPEC.md, for the
-//! oracles to compare the crate against. Nothing here shares code with the crate.
+//! Slow, obvious reference implementations written straight from the rules
+//! (`docs/RULES.md`), for the oracles to compare the crate against. Nothing here
+//! shares code with the crate: only `ErrorKind` is borrowed, to name what failed.
 
 use std::collections::HashSet;
 
@@ -218,33 +219,326 @@ impl Model {
     }
 }
 
-/// Whether `text` is a valid `ot` value by P1–P3, read the slow way.
-pub fn ot_is_valid(text: &str) -> bool {
+/// The sub-keys of an `ot` value, in order.
+pub type OtItems = Vec<(String, String)>;
+
+/// The low 56 bits: randomness and thresholds live in `[0, 2^56)` (P2, P4).
+pub const MASK: u64 = (1 << 56) - 1;
+
+fn lower_hex(c: u8) -> bool {
+    matches!(c, b'0'..=b'9' | b'a'..=b'f')
+}
+
+/// `th` digits by P2: 1 to 14 lowercase hex digits, padded on the right with `0` to
+/// 14; else the offset of the problem in `digits` (0 for a bad length).
+pub fn threshold(digits: &str) -> Result<u64, usize> {
+    if !(1..=14).contains(&digits.len()) {
+        return Err(0);
+    }
+    if let Some(i) = digits.bytes().position(|c| !lower_hex(c)) {
+        return Err(i);
+    }
+    let padded = format!("{digits:0<14}");
+    Ok(u64::from_str_radix(&padded, 16).expect("14 hex digits"))
+}
+
+/// The `th` digits of `t` by P2: 14 hex digits, trailing zeros removed, `0` for 0.
+pub fn threshold_digits(t: u64) -> String {
+    let digits = format!("{t:014x}");
+    match digits.trim_end_matches('0') {
+        "" => "0".to_owned(),
+        trimmed => trimmed.to_owned(),
+    }
+}
+
+/// `rv` by P3: exactly 14 lowercase hex digits; else the offset of the problem.
+pub fn randomness(digits: &str) -> Result<u64, usize> {
+    if digits.len() != 14 {
+        return Err(0);
+    }
+    if let Some(i) = digits.bytes().position(|c| !lower_hex(c)) {
+        return Err(i);
+    }
+    Ok(u64::from_str_radix(digits, 16).expect("14 hex digits"))
+}
+
+/// An `ot` value read by P1–P3 the slow way (split at `;`, then at the first `:`):
+/// its sub-keys in order, or the kind and byte offset of the first problem, reading
+/// left to right (within an item: the sub-key, its `:`, the value's characters, then
+/// `th`/`rv` digits, then a repeated sub-key).
+pub fn ot(text: &str) -> Result<OtItems, (ErrorKind, usize)> {
     if text.len() > 256 {
-        return false;
+        return Err((ErrorKind::OtLength, 256));
     }
-    let mut keys: Vec<&str> = Vec::new();
+    let mut items: OtItems = Vec::new();
+    let mut at = 0;
     for item in text.split(';') {
-        let Some((key, value)) = item.split_once(':') else {
-            return false;
+        let start = at;
+        at += item.len() + 1;
+        let (key, value) = match item.find(':') {
+            Some(i) => (&item[..i], Some((&item[i + 1..], start + i + 1))),
+            None => (item, None),
         };
-        let key_ok = key.starts_with(|c: char| c.is_ascii_lowercase())
-            && key
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        let value_ok = value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-        if !key_ok || !value_ok || keys.contains(&key) {
-            return false;
+        let bad_key = key
+            .bytes()
+            .enumerate()
+            .position(|(i, c)| !(c.is_ascii_lowercase() || (i > 0 && c.is_ascii_digit())));
+        if let Some(i) = bad_key {
+            return Err((ErrorKind::SubKey, start + i));
         }
-        let hex = |s: &str| s.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'));
+        if key.is_empty() {
+            return Err((ErrorKind::SubKey, start));
+        }
+        let Some((value, value_at)) = value else {
+            return Err((ErrorKind::SubKey, start + key.len()));
+        };
+        let allowed = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-');
+        if let Some(i) = value.bytes().position(|c| !allowed(c)) {
+            return Err((ErrorKind::SubValue, value_at + i));
+        }
         match key {
-            "th" if !(1..=14).contains(&value.len()) || !hex(value) => return false,
-            "rv" if value.len() != 14 || !hex(value) => return false,
-            _ => {}
+            "th" => threshold(value).map_err(|i| (ErrorKind::Threshold, value_at + i))?,
+            "rv" => randomness(value).map_err(|i| (ErrorKind::Randomness, value_at + i))?,
+            _ => 0,
+        };
+        if items.iter().any(|(k, _)| k == key) {
+            return Err((ErrorKind::SubKey, start));
         }
-        keys.push(key);
+        items.push((key.to_owned(), value.to_owned()));
     }
-    true
+    Ok(items)
+}
+
+/// The value of sub-key `key`.
+pub fn ot_get<'i>(items: &'i OtItems, key: &str) -> Option<&'i str> {
+    items
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The sub-keys joined as an `ot` value.
+pub fn ot_encode(items: &OtItems) -> String {
+    let parts: Vec<String> = items.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+    parts.join(";")
+}
+
+/// `items` with `th` set to `th` (in its place, else first) or removed, and `rv`
+/// added right after where `th` goes when given and absent (P1, P3).
+pub fn ot_with(items: &OtItems, th: Option<u64>, rv: Option<u64>) -> OtItems {
+    let rv = rv.filter(|_| ot_get(items, "rv").is_none());
+    let mut new: OtItems = Vec::new();
+    if let Some(t) = th {
+        new.push(("th".to_owned(), threshold_digits(t)));
+    }
+    if let Some(r) = rv {
+        new.push(("rv".to_owned(), format!("{r:014x}")));
+    }
+    match items.iter().position(|(k, _)| k == "th") {
+        None => new.extend(items.iter().cloned()),
+        Some(i) => {
+            let mut out = items[..i].to_vec();
+            out.extend(new);
+            out.extend(items[i + 1..].iter().cloned());
+            return out;
+        }
+    }
+    new
+}
+
+/// What a parent-based sampler does in one case (`Rule` of the crate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// Follow the parent's sampled flag.
+    Follow,
+    /// Always sample.
+    On,
+    /// Never sample.
+    Off,
+    /// Ask the root sampler.
+    Root,
+}
+
+/// The samplers with no parent-based logic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basic {
+    On,
+    Off,
+    /// Consistent probability sampling with this threshold; `None` samples nothing.
+    Probability(Option<u64>),
+}
+
+/// A sampler, as the model decides for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sampler {
+    Basic(Basic),
+    /// A rate limit, whose verdict for this decision is known.
+    Rate(bool),
+    /// Rules for a remote sampled, remote unsampled, local sampled and local
+    /// unsampled parent; with `trust_remote_th` false, the root sampler deciding
+    /// for a remote parent sees neither the parent nor its `th`.
+    ParentBased {
+        root: Basic,
+        rules: [Rule; 4],
+        trust_remote_th: bool,
+    },
+}
+
+/// What a decision is about.
+#[derive(Clone, Copy, Debug)]
+pub struct Span {
+    /// `(remote, sampled)` of the parent; `None` for a new trace.
+    pub parent: Option<(bool, bool)>,
+    /// The incoming `th` and `rv` (of a well-formed incoming `ot`).
+    pub th: Option<u64>,
+    pub rv: Option<u64>,
+    /// The low 56 bits of the trace-id.
+    pub low: u64,
+    /// Whether the trace-id is known to be random (T12).
+    pub random: bool,
+    /// Fresh random bits offered for a new trace whose trace-id is not random.
+    pub fresh: Option<u64>,
+}
+
+/// A decision by P4–P6 and P9.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decided {
+    pub sampled: bool,
+    /// The `th` the span carries.
+    pub th: Option<u64>,
+    /// An `rv` recorded for a new trace.
+    pub rv: Option<u64>,
+    /// Whether `R` came from a trace-id not known to be random.
+    pub assumed: bool,
+}
+
+/// The parent-based decision to record or not (P6): the incoming `th` goes on only
+/// when the span is sampled and `R >= T` agrees.
+fn follow(span: &Span, sampled: bool) -> Decided {
+    let r = span.rv.unwrap_or(span.low);
+    Decided {
+        sampled,
+        th: span.th.filter(|&t| sampled && r >= t),
+        rv: None,
+        assumed: false,
+    }
+}
+
+fn basic(sampler: Basic, span: &Span) -> Decided {
+    let own = match sampler {
+        Basic::On => return follow(span, true),
+        Basic::Off => return follow(span, false),
+        Basic::Probability(None) => {
+            return Decided {
+                sampled: false,
+                th: None,
+                rv: None,
+                assumed: false,
+            };
+        }
+        Basic::Probability(Some(own)) => own,
+    };
+    // Below a parent that was not sampled, nothing is kept (P9).
+    if let Some((_, false)) = span.parent {
+        return Decided {
+            sampled: false,
+            th: None,
+            rv: None,
+            assumed: false,
+        };
+    }
+    // Downstream, the threshold is only raised (P6, P9).
+    let t = own.max(span.th.unwrap_or(0));
+    let (r, rv, assumed) = match (span.rv, span.random, span.fresh, span.parent) {
+        (Some(rv), ..) => (rv, None, false),
+        (None, true, ..) => (span.low, None, false),
+        (None, false, Some(fresh), None) => (fresh & MASK, Some(fresh & MASK), false),
+        (None, false, ..) => (span.low, None, true),
+    };
+    let sampled = r >= t; // P5
+    Decided {
+        sampled,
+        th: sampled.then_some(t),
+        rv,
+        assumed,
+    }
+}
+
+/// The decision `sampler` makes for `span`.
+pub fn decide(sampler: &Sampler, span: &Span) -> Decided {
+    match *sampler {
+        Sampler::Basic(b) => basic(b, span),
+        Sampler::Rate(sampled) => Decided {
+            sampled,
+            th: None,
+            rv: None,
+            assumed: false,
+        },
+        Sampler::ParentBased {
+            root,
+            rules,
+            trust_remote_th,
+        } => {
+            let Some((remote, sampled)) = span.parent else {
+                return basic(root, span);
+            };
+            let case = 2 * usize::from(!remote) + usize::from(!sampled);
+            match rules[case] {
+                Rule::Follow => follow(span, sampled),
+                Rule::On => follow(span, true),
+                Rule::Off => follow(span, false),
+                // A trust boundary: decided as if there were no parent and no
+                // incoming `th` (the trace's randomness, `rv` included, stays).
+                Rule::Root if remote && !trust_remote_th => basic(
+                    root,
+                    &Span {
+                        parent: None,
+                        th: None,
+                        ..*span
+                    },
+                ),
+                Rule::Root => basic(root, span),
+            }
+        }
+    }
+}
+
+/// What applying a decision does to the span's `ot` member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OtOutcome {
+    /// Nothing: the tracestate goes on byte for byte.
+    Keep,
+    /// The member is removed.
+    Remove,
+    /// The member is set to this value (and so moves to the front, S8).
+    Set(String),
+    /// The new value would be over 256 characters: the member stays as it was and
+    /// the span keeps the incoming `th` (P1).
+    Refused,
+}
+
+/// The `ot` update for `decided`, given the incoming `ot` value (a malformed one is
+/// read as absent and replaced or removed).
+pub fn ot_update(incoming: Option<&str>, decided: &Decided) -> OtOutcome {
+    let parsed = incoming.map(ot);
+    let (items, malformed) = match &parsed {
+        None => (Vec::new(), false),
+        Some(Ok(items)) => (items.clone(), false),
+        Some(Err(_)) => (Vec::new(), true),
+    };
+    let th = ot_get(&items, "th").map(|d| threshold(d).expect("a valid th"));
+    let rv = decided.rv.filter(|_| ot_get(&items, "rv").is_none());
+    if !malformed && decided.th == th && rv.is_none() {
+        return OtOutcome::Keep;
+    }
+    let value = ot_encode(&ot_with(&items, decided.th, rv));
+    if value.len() > 256 {
+        OtOutcome::Refused
+    } else if value.is_empty() && incoming.is_none() {
+        OtOutcome::Keep
+    } else if value.is_empty() {
+        OtOutcome::Remove
+    } else {
+        OtOutcome::Set(value)
+    }
 }

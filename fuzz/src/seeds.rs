@@ -1,5 +1,5 @@
-//! The hand-made seed corpus: valid headers, the edge cases of SPEC.md (rules and
-//! the conformance harness paragraph), and invalid ones. `replay --write-seeds`
+//! The hand-made seed corpus: valid headers, the edge cases of the rules in
+//! `docs/RULES.md` (and of its conformance-suite section), and invalid ones. `replay --write-seeds`
 //! writes them to `corpus/<target>/seed-<name>`.
 
 use crate::ops::{Header, Op, OpsInput, Text};
@@ -357,7 +357,6 @@ pub fn tracestate_ops() -> Vec<Seed> {
         .collect()
 }
 
-/// Seeds for a target by name.
 /// Seeds for the `propagation` target: requests as `name:value` lines.
 pub fn propagation() -> Vec<Seed> {
     let valid = String::from_utf8(tp("00", TRACE, PARENT, "01")).unwrap();
@@ -407,6 +406,54 @@ pub fn propagation() -> Vec<Seed> {
             "server-timing",
             format!("db;dur=53, trace;desc=\"{valid}\"").into_bytes(),
         ),
+        // A quoted desc with escapes, and a bad byte after them: the error points
+        // at that byte of the header (R1).
+        (
+            "server-timing-escaped-bad-flags",
+            format!("db;dur=53, trace;desc=\"\\00-{TRACE}-{PARENT}-0\\g\"").into_bytes(),
+        ),
+        (
+            "desc-bad-flags",
+            request(&[&format!("traceparent:00-{TRACE}-{PARENT}-0g")]),
+        ),
+        // Sampling on a continued trace (P1-P6): th kept, erased, raised, replaced;
+        // a malformed ot; an update over 256 characters, refused.
+        (
+            "ot-sampled-kept",
+            request(&[
+                &format!("traceparent:{valid}"),
+                "tracestate: rojo=1 , ot=th:c;rv:ce929d0e0e4736 ,,congo=2",
+            ]),
+        ),
+        (
+            "ot-unsampled-th",
+            request(&[
+                &format!("traceparent:00-{TRACE}-{PARENT}-02"),
+                "tracestate:ot=th:8;x:y,a=1",
+            ]),
+        ),
+        (
+            "ot-malformed",
+            request(&[
+                &format!("traceparent:{valid}"),
+                "tracestate:a=1,ot=th:X;rv:1,ot=th:8",
+            ]),
+        ),
+        (
+            "ot-in-second-field",
+            request(&[
+                &format!("traceparent:00-{TRACE}-{PARENT}-03"),
+                "tracestate:a=1",
+                "tracestate:ot=rv:00000000000001;th:0,b=2",
+            ]),
+        ),
+        (
+            "ot-update-over-256",
+            request(&[
+                &format!("traceparent:00-{TRACE}-{PARENT}-03"),
+                &format!("tracestate:ot=th:8;x:{},a=1", "a".repeat(249)),
+            ]),
+        ),
     ]
 }
 
@@ -420,12 +467,34 @@ pub fn sampling() -> Vec<Seed> {
         ("duplicate", "th:8;th:c"),
         ("state", "rojo=1,ot=th:8;rv:01000000000000,congo=2"),
         ("state-bad-ot", "ot=th:X,a=1"),
+        ("th-zero-rv-last", "x:1;th:0;rv:ce929d0e0e4736"),
+        ("th-padded", "th:c0;y:Z.-_9"),
+        ("bad-sub-key-digit", "1a:2"),
+        ("bad-sub-value-colon", "a:b:c"),
+        ("bad-empty-item", "th:8;;x:1"),
+        ("bad-th-empty", "th:"),
+        ("bad-rv-uppercase", "rv:CE929D0E0E4736"),
+        ("bad-duplicate-other", "x:1;y:2;x:3"),
+        ("state-ot-duplicates", "ot=th:0,a=1,ot=th:f"),
     ]
     .into_iter()
     .map(|(name, text)| (name, text.as_bytes().to_vec()))
+    .chain([
+        // 256 characters: setting a longer th would make 257 or more (P1).
+        (
+            "len-256",
+            format!("th:8;x:{}", "a".repeat(249)).into_bytes(),
+        ),
+        ("len-257", format!("x:{}", "a".repeat(255)).into_bytes()),
+        (
+            "state-ot-256",
+            format!("ot=th:8;x:{},b=1", "a".repeat(249)).into_bytes(),
+        ),
+    ])
     .collect()
 }
 
+/// Seeds for a target by name.
 pub fn for_target(target: &str) -> Vec<Seed> {
     match target {
         "traceparent" => traceparent(),

@@ -1,634 +1,15 @@
-//! The `tracestate` header: a zero-copy validated view and an inline owned form.
+//! The owned tracestate: inline, fixed capacity, indexed.
 
 use core::fmt;
-use core::iter::Once;
-use core::marker::PhantomData;
 use core::str::FromStr;
 
 use crate::error::{Error, ErrorKind, Reason};
 use crate::swar;
-use crate::traceparent::is_ows;
 
-/// The most members a tracestate may hold (rule S5).
-pub const MAX_MEMBERS: usize = 32;
-/// The longest key, in bytes (rule S4).
-pub const MAX_KEY_LEN: usize = 256;
-/// The longest value, in bytes (rule S4).
-pub const MAX_VALUE_LEN: usize = 256;
-/// Members longer than this (key, `=` and value) are the first to go when a
-/// tracestate is cut to a byte limit (rule S9).
-pub const LONG_MEMBER: usize = 128;
-
-/// Byte classes for the S4 grammar.
-const KEY_FIRST: u8 = 1;
-const KEY_REST: u8 = 2;
-const VALUE: u8 = 4;
-
-static CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        let mut class = 0;
-        if b.is_ascii_lowercase() || b.is_ascii_digit() {
-            class |= KEY_FIRST | KEY_REST;
-        }
-        if matches!(b, b'_' | b'-' | b'*' | b'/' | b'@') {
-            class |= KEY_REST;
-        }
-        if b >= 0x20 && b <= 0x7e && b != b',' && b != b'=' {
-            class |= VALUE;
-        }
-        t[c] = class;
-        c += 1;
-    }
-    t
-};
-
-#[inline(always)]
-fn class(c: u8) -> u8 {
-    CLASS[c as usize]
-}
-
-/// The index of the first byte at or after `i` outside the class `bit`.
-///
-/// A byte loop on purpose: its exit branch is predicted, so the processor runs ahead
-/// into the next member, where a word-at-a-time search would make every member
-/// boundary wait on the previous word's arithmetic (measured slower here).
-#[inline(always)]
-fn end_of_run(b: &[u8], mut i: usize, bit: u8) -> usize {
-    // Eight bytes per bounds check.
-    while let Some(chunk) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
-        for (k, &c) in chunk.iter().enumerate() {
-            if class(c) & bit == 0 {
-                return i + k;
-            }
-        }
-        i += 8;
-    }
-    while i < b.len() && class(b[i]) & bit != 0 {
-        i += 1;
-    }
-    i
-}
-
-/// How strictly a tracestate is read (rule S6).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Validation {
-    /// Any invalid member, or more than 32 members, makes the whole tracestate
-    /// invalid. The default, and what the W3C conformance suite demands.
-    #[default]
-    Strict,
-    /// Invalid members are skipped and the valid ones kept; past 32 valid members
-    /// the rest of the list is ignored. Never an error.
-    Lenient,
-}
-
-/// A problem in one member: kind, reason and the offset in its field.
-type Fault = (ErrorKind, Reason, usize);
-
-/// Reads one member starting at `start` (not whitespace, not a comma). On success
-/// returns `(key_end, value_end, next)`: the value starts after the `=` at `key_end`,
-/// and `next` is the index of the terminating comma or the end of the field.
-#[inline(always)]
-fn scan_member(b: &[u8], start: usize) -> Result<(usize, usize, usize), Fault> {
-    let n = b.len();
-    let first = b[start];
-    if class(first) & KEY_FIRST == 0 {
-        let reason = if first == b'=' {
-            Reason::Empty
-        } else {
-            Reason::Invalid(first)
-        };
-        return Err((ErrorKind::Key, reason, start));
-    }
-    let mut i = end_of_run(b, start + 1, KEY_REST);
-    let key_end = i;
-    if key_end - start > MAX_KEY_LEN {
-        return Err((
-            ErrorKind::Key,
-            Reason::TooLong(MAX_KEY_LEN as u16),
-            start + MAX_KEY_LEN,
-        ));
-    }
-    if i == n || b[i] != b'=' {
-        return Err(key_stop(b, i));
-    }
-    let value_start = i + 1;
-    i = end_of_run(b, value_start, VALUE);
-    let stop = i;
-    let mut value_end = i;
-    while value_end > value_start && b[value_end - 1] == b' ' {
-        value_end -= 1;
-    }
-    while i < n && is_ows(b[i]) {
-        i += 1;
-    }
-    if i < n && b[i] != b',' {
-        return Err((ErrorKind::Value, Reason::Invalid(b[stop]), stop));
-    }
-    if value_end == value_start {
-        return Err((ErrorKind::Value, Reason::Empty, value_start));
-    }
-    if value_end - value_start > MAX_VALUE_LEN {
-        return Err((
-            ErrorKind::Value,
-            Reason::TooLong(MAX_VALUE_LEN as u16),
-            value_start + MAX_VALUE_LEN,
-        ));
-    }
-    Ok((key_end, value_end, i))
-}
-
-/// Explains a key that stopped at `i` without an `=`.
-#[cold]
-fn key_stop(b: &[u8], i: usize) -> Fault {
-    let mut j = i;
-    while j < b.len() && is_ows(b[j]) {
-        j += 1;
-    }
-    if j == b.len() || b[j] == b',' {
-        (ErrorKind::Member, Reason::NoEquals, i)
-    } else {
-        (ErrorKind::Key, Reason::Invalid(b[i]), i)
-    }
-}
-
-/// One valid member, where it stands in the input.
-#[derive(Clone, Copy)]
-struct Raw<'a> {
-    /// The field the member stands in, and where: `field[start..eq]` is the key,
-    /// `field[eq + 1..end]` the value.
-    field: &'a [u8],
-    start: usize,
-    eq: usize,
-    end: usize,
-}
-
-impl<'a> Raw<'a> {
-    fn member(self) -> &'a [u8] {
-        &self.field[self.start..self.end]
-    }
-
-    fn key(self) -> &'a [u8] {
-        &self.field[self.start..self.eq]
-    }
-
-    fn value(self) -> &'a [u8] {
-        &self.field[self.eq + 1..self.end]
-    }
-
-    /// Whether `next` follows this member in the same field with only a comma
-    /// between them, so that both can be copied as one run of bytes.
-    fn adjoins(self, next: Raw<'_>) -> bool {
-        core::ptr::eq(self.field, next.field) && next.start == self.end + 1
-    }
-}
-
-/// The next member of one field at or after `*pos`, skipping whitespace and empty
-/// members (rule S3). After a fault, `*pos` moves past the bad member's comma so a
-/// lenient reader can go on.
-#[inline(always)]
-fn next_member<'a>(b: &'a [u8], pos: &mut usize) -> Option<Result<Raw<'a>, Fault>> {
-    let n = b.len();
-    let mut i = *pos;
-    loop {
-        while i < n && is_ows(b[i]) {
-            i += 1;
-        }
-        if i == n {
-            *pos = n;
-            return None;
-        }
-        if b[i] != b',' {
-            break;
-        }
-        i += 1;
-    }
-    let start = i;
-    match scan_member(b, start) {
-        Ok((key_end, value_end, next)) => {
-            *pos = next;
-            Some(Ok(Raw {
-                field: b,
-                start,
-                eq: key_end,
-                end: value_end,
-            }))
-        }
-        Err(fault) => {
-            let mut j = fault.2;
-            while j < n && b[j] != b',' {
-                j += 1;
-            }
-            *pos = j;
-            Some(Err(fault))
-        }
-    }
-}
-
-/// Walks the members of a list given as one or several fields (rule S2), validating
-/// each. Strict: yields the first error and stops. Lenient: skips bad members and
-/// stops after 32 good ones.
-#[derive(Clone)]
-struct Scan<'a, I> {
-    fields: I,
-    field: &'a [u8],
-    pos: usize,
-    /// Offset of `field` in the list joined with commas.
-    base: usize,
-    next_base: usize,
-    /// Non-empty members met so far, valid or not (for error messages).
-    seen: usize,
-    /// Valid members yielded so far.
-    valid: usize,
-    validation: Validation,
-    done: bool,
-}
-
-impl<'a, I: Iterator<Item = &'a [u8]>> Scan<'a, I> {
-    fn new(fields: I, validation: Validation) -> Self {
-        Scan {
-            fields,
-            field: &[],
-            pos: 0,
-            base: 0,
-            next_base: 0,
-            seen: 0,
-            valid: 0,
-            validation,
-            done: false,
-        }
-    }
-}
-
-impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for Scan<'a, I> {
-    type Item = Result<Raw<'a>, Error>;
-
-    // Inlined so the member travels in registers: returned through memory and read
-    // back at once, it costs a store-forwarding stall on every member.
-    #[inline(always)]
-    fn next(&mut self) -> Option<Self::Item> {
-        while !self.done {
-            let Some(step) = next_member(self.field, &mut self.pos) else {
-                match self.fields.next() {
-                    Some(field) => {
-                        self.base = self.next_base;
-                        self.next_base = self.base.saturating_add(field.len() + 1);
-                        self.field = field;
-                        self.pos = 0;
-                    }
-                    None => self.done = true,
-                }
-                continue;
-            };
-            self.seen += 1;
-            match (step, self.validation) {
-                (Ok(raw), validation) => {
-                    if self.valid < MAX_MEMBERS {
-                        self.valid += 1;
-                        return Some(Ok(raw));
-                    }
-                    self.done = true;
-                    if validation == Validation::Strict {
-                        let at = self.base + raw.start;
-                        let e = Error::in_member(
-                            ErrorKind::MemberCount,
-                            Reason::TooMany,
-                            at,
-                            self.seen,
-                        );
-                        return Some(Err(e));
-                    }
-                }
-                (Err((kind, reason, at)), Validation::Strict) => {
-                    self.done = true;
-                    return Some(Err(Error::in_member(
-                        kind,
-                        reason,
-                        self.base + at,
-                        self.seen,
-                    )));
-                }
-                (Err(_), Validation::Lenient) => {}
-            }
-        }
-        None
-    }
-}
-
-/// Text known to be ASCII as `&str`.
-#[inline(always)]
-fn text(b: &[u8]) -> &str {
-    // Only validated members reach here, and their bytes are all ASCII.
-    core::str::from_utf8(b).unwrap_or_default()
-}
-
-/// A validated, zero-copy view of a tracestate given as one or several header fields.
-///
-/// Parsing checks every member against rules S3–S6 and counts them; nothing is
-/// copied or allocated, and the view borrows the header values. Several `tracestate`
-/// fields are read as one list, as if joined with `,` (rule S2), without joining them.
-/// Duplicate keys are accepted; [`get`](TraceStateView::get) returns the left-most
-/// (rule S7). Iteration yields `(key, value)` pairs in order, skipping empty members.
-///
-/// The view stores no index of its members: each iteration or lookup reads the
-/// header again, in time linear in its length. For repeated access, convert it into
-/// a [`TraceState`] (`TraceState::from(&view)`), which indexes its members.
-///
-/// ```
-/// use tracecontext::TraceStateView;
-///
-/// let state = TraceStateView::parse(b"congo=t61rcWkgMzE, rojo=00f067aa0ba902b7")?;
-/// assert_eq!(state.len(), 2);
-/// assert_eq!(state.get("rojo"), Some("00f067aa0ba902b7"));
-/// let keys: Vec<&str> = state.iter().map(|(k, _)| k).collect();
-/// assert_eq!(keys, ["congo", "rojo"]);
-///
-/// // Two header fields, one list.
-/// let fields: [&[u8]; 2] = [b"congo=t61rcWkgMzE", b"rojo=00f067aa0ba902b7"];
-/// let joined = TraceStateView::parse_fields(fields)?;
-/// assert!(joined.iter().eq(state.iter()));
-/// # Ok::<(), tracecontext::Error>(())
-/// ```
-#[derive(Clone)]
-pub struct TraceStateView<'a, I = Once<&'a [u8]>> {
-    fields: I,
-    validation: Validation,
-    len: u8,
-    _borrow: PhantomData<&'a [u8]>,
-}
-
-impl<'a> TraceStateView<'a> {
-    /// Parses one tracestate header value, strictly.
-    ///
-    /// # Errors
-    ///
-    /// The first invalid member ([`ErrorKind::Key`], [`ErrorKind::Value`],
-    /// [`ErrorKind::Member`]) or a 33rd member ([`ErrorKind::MemberCount`]), with its
-    /// byte offset and member number.
-    pub fn parse(input: &'a [u8]) -> Result<Self, Error> {
-        Self::parse_fields(core::iter::once(input))
-    }
-}
-
-impl<'a, I: Iterator<Item = &'a [u8]> + Clone> TraceStateView<'a, I> {
-    /// Parses the values of several `tracestate` fields, in order, as one list
-    /// (rule S2), strictly. Offsets in errors count through the fields as if joined
-    /// with `,`.
-    ///
-    /// # Errors
-    ///
-    /// As for [`parse`](TraceStateView::parse).
-    pub fn parse_fields<F: IntoIterator<IntoIter = I>>(fields: F) -> Result<Self, Error> {
-        Self::parse_fields_with(fields, Validation::Strict)
-    }
-
-    /// Parses the values of several `tracestate` fields with the given validation.
-    ///
-    /// # Errors
-    ///
-    /// With [`Validation::Strict`], as for [`parse`](TraceStateView::parse). With
-    /// [`Validation::Lenient`], never.
-    ///
-    /// ```
-    /// use tracecontext::{TraceStateView, Validation};
-    ///
-    /// let input: [&[u8]; 1] = [b"ok=1,Bad=2,fine=3"];
-    /// assert!(TraceStateView::parse_fields(input).is_err());
-    /// let state = TraceStateView::parse_fields_with(input, Validation::Lenient)?;
-    /// assert_eq!(state.iter().collect::<Vec<_>>(), [("ok", "1"), ("fine", "3")]);
-    /// # Ok::<(), tracecontext::Error>(())
-    /// ```
-    pub fn parse_fields_with<F: IntoIterator<IntoIter = I>>(
-        fields: F,
-        validation: Validation,
-    ) -> Result<Self, Error> {
-        let fields = fields.into_iter();
-        let mut len = 0u8;
-        for member in Scan::new(fields.clone(), validation) {
-            member?;
-            len += 1;
-        }
-        Ok(Self {
-            fields,
-            validation,
-            len,
-            _borrow: PhantomData,
-        })
-    }
-
-    /// The number of members (empty members are not counted).
-    #[must_use]
-    pub fn len(&self) -> usize {
-        usize::from(self.len)
-    }
-
-    /// Whether there are no members. An empty tracestate is valid but not sent (S10).
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The validation the view was parsed with.
-    #[must_use]
-    pub fn validation(&self) -> Validation {
-        self.validation
-    }
-
-    /// The value of the left-most member with this key (rule S7).
-    #[must_use]
-    pub fn get(&self, key: &str) -> Option<&'a str> {
-        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
-    }
-
-    /// The members, in order, as `(key, value)`.
-    #[must_use]
-    pub fn iter(&self) -> Members<'a, I> {
-        Members {
-            scan: Scan::new(self.fields.clone(), self.validation),
-            field: None,
-        }
-    }
-}
-
-impl<'a, I: Iterator<Item = &'a [u8]> + Clone> IntoIterator for &TraceStateView<'a, I> {
-    type Item = (&'a str, &'a str);
-    type IntoIter = Members<'a, I>;
-    fn into_iter(self) -> Members<'a, I> {
-        self.iter()
-    }
-}
-
-impl<'a, I: Iterator<Item = &'a [u8]> + Clone> fmt::Debug for TraceStateView<'a, I> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
-    }
-}
-
-/// Writes `key=value` members separated by commas.
-fn write_members<'a>(
-    f: &mut fmt::Formatter<'_>,
-    members: impl Iterator<Item = (&'a str, &'a str)>,
-) -> fmt::Result {
-    for (i, (k, v)) in members.enumerate() {
-        if i > 0 {
-            f.write_str(",")?;
-        }
-        write!(f, "{k}={v}")?;
-    }
-    Ok(())
-}
-
-/// Writes the members normalised: no whitespace around them, no empty members.
-impl<'a, I: Iterator<Item = &'a [u8]> + Clone> fmt::Display for TraceStateView<'a, I> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_members(f, self.iter())
-    }
-}
-
-impl<'a, 'b, I, J> PartialEq<TraceStateView<'b, J>> for TraceStateView<'a, I>
-where
-    I: Iterator<Item = &'a [u8]> + Clone,
-    J: Iterator<Item = &'b [u8]> + Clone,
-{
-    /// Views are equal when they hold the same members in the same order.
-    fn eq(&self, other: &TraceStateView<'b, J>) -> bool {
-        self.len == other.len
-            && self
-                .iter()
-                .zip(other.iter())
-                .all(|((a, b), (c, d))| a == c && b == d)
-    }
-}
-
-impl<'a, I: Iterator<Item = &'a [u8]> + Clone> Eq for TraceStateView<'a, I> {}
-
-impl<'a, I: Iterator<Item = &'a [u8]> + Clone> core::hash::Hash for TraceStateView<'a, I> {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        for member in self.iter() {
-            member.hash(state);
-        }
-    }
-}
-
-/// The members of a [`TraceStateView`], in order.
-#[derive(Clone)]
-pub struct Members<'a, I> {
-    scan: Scan<'a, I>,
-    /// The field the last member came from, as text when it is UTF-8 as a whole
-    /// (always so for a strictly validated view): one UTF-8 check a field, not two a
-    /// member.
-    field: Option<(&'a [u8], Option<&'a str>)>,
-}
-
-impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for Members<'a, I> {
-    type Item = (&'a str, &'a str);
-
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        // The view was validated, so a strict scan yields no errors here.
-        let raw = self.scan.by_ref().flatten().next()?;
-        let field_text = match self.field {
-            Some((field, field_text)) if core::ptr::eq(field, raw.field) => field_text,
-            _ => {
-                let field_text = core::str::from_utf8(raw.field).ok();
-                self.field = Some((raw.field, field_text));
-                field_text
-            }
-        };
-        let member =
-            field_text.and_then(|t| Some((t.get(raw.start..raw.eq)?, t.get(raw.eq + 1..raw.end)?)));
-        // A lenient view's field may hold bytes that are not UTF-8 outside its
-        // valid members: then check the member alone.
-        Some(member.unwrap_or_else(|| (text(raw.key()), text(raw.value()))))
-    }
-}
-
-impl<'a, I: Iterator<Item = &'a [u8]>> fmt::Debug for Members<'a, I> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Members { .. }")
-    }
-}
-
-/// Checks a key against rule S4; the error offset is within the key.
-fn check_key(key: &[u8]) -> Result<(), Error> {
-    match key.first() {
-        None => return Err(Error::new(ErrorKind::Key, Reason::Empty, 0)),
-        Some(&c) if class(c) & KEY_FIRST == 0 => {
-            return Err(Error::new(ErrorKind::Key, Reason::Invalid(c), 0));
-        }
-        Some(_) => {}
-    }
-    if let Some(i) = key.iter().position(|&c| class(c) & KEY_REST == 0) {
-        return Err(Error::new(ErrorKind::Key, Reason::Invalid(key[i]), i));
-    }
-    if key.len() > MAX_KEY_LEN {
-        return Err(Error::new(
-            ErrorKind::Key,
-            Reason::TooLong(MAX_KEY_LEN as u16),
-            MAX_KEY_LEN,
-        ));
-    }
-    Ok(())
-}
-
-/// Checks a value against rule S4; the error offset is within the value.
-fn check_value(value: &[u8]) -> Result<(), Error> {
-    let Some(&last) = value.last() else {
-        return Err(Error::new(ErrorKind::Value, Reason::Empty, 0));
-    };
-    if let Some(i) = value.iter().position(|&c| class(c) & VALUE == 0) {
-        return Err(Error::new(ErrorKind::Value, Reason::Invalid(value[i]), i));
-    }
-    if value.len() > MAX_VALUE_LEN {
-        let e = Error::new(
-            ErrorKind::Value,
-            Reason::TooLong(MAX_VALUE_LEN as u16),
-            MAX_VALUE_LEN,
-        );
-        return Err(e);
-    }
-    if last == b' ' {
-        return Err(Error::new(
-            ErrorKind::Value,
-            Reason::Invalid(b' '),
-            value.len() - 1,
-        ));
-    }
-    Ok(())
-}
-
-/// Chooses members to drop so that the rest, joined with commas, fits in `limit`
-/// bytes (rule S9): members longer than [`LONG_MEMBER`] first, right-most first,
-/// then from the right-hand end. `lens[i]` is member `i`'s length without its comma;
-/// `keep[i]` is cleared for each dropped member. `protect` names a member never
-/// dropped (one just inserted), if any.
-fn plan_cut(lens: &[u16], keep: &mut [bool], limit: usize, protect: Option<usize>) {
-    let mut count = keep.iter().filter(|k| **k).count();
-    let sum: usize = lens
-        .iter()
-        .zip(&*keep)
-        .filter(|(_, k)| **k)
-        .map(|(l, _)| usize::from(*l))
-        .sum();
-    let mut total = sum + count.saturating_sub(1);
-    // Two sweeps from the right: long members first, then any. Each drop takes the
-    // member's bytes and, unless it was the last one, one comma.
-    for long_only in [true, false] {
-        for i in (0..lens.len()).rev() {
-            if total <= limit {
-                return;
-            }
-            let len = usize::from(lens[i]);
-            if keep[i] && Some(i) != protect && (!long_only || len > LONG_MEMBER) {
-                keep[i] = false;
-                total -= len + usize::from(count > 1);
-                count -= 1;
-            }
-        }
-    }
-}
+use super::cut::plan_cut;
+use super::grammar::{Raw, Walker, check_key, check_value, text};
+use super::view::TraceStateView;
+use super::{MAX_MEMBERS, Validation};
 
 /// Where one member sits in an owned state's buffer: `buf[start..eq]` is the key,
 /// `buf[eq + 1..end]` the value.
@@ -643,7 +24,7 @@ struct Span {
 ///
 /// The members are kept encoded (`key=value,key=value`) in a `CAP`-byte array, plus
 /// an index of up to 32 members, so [`as_str`](TraceState::as_str) is the header value
-/// with no work at all. `CAP` defaults to 512 bytes, the size rule S9 asks every
+/// with no work at all. `CAP` defaults to 512 bytes, the size rule [S9](crate::rules#s9) asks every
 /// vendor to forward; any `CAP` up to 65 535 works.
 ///
 /// - [`insert`](TraceState::insert) validates the key and value (S4), moves the key
@@ -716,6 +97,13 @@ impl<const CAP: usize> TraceState<CAP> {
         Self::parse_fields(core::iter::once(input))
     }
 
+    /// A state holding a list validated before (by the crate), cut by rule S9 if it
+    /// is longer than `CAP`.
+    pub(crate) fn trusted(list: &str) -> Self {
+        // Validated text parses; the default is never taken.
+        Self::parse(list.as_bytes()).unwrap_or_default()
+    }
+
     /// Parses several `tracestate` field values as one list (S2), strictly.
     ///
     /// # Errors
@@ -740,65 +128,22 @@ impl<const CAP: usize> TraceState<CAP> {
         F: IntoIterator<Item = &'a [u8]>,
         F::IntoIter: Clone,
     {
-        Self::build(Scan::new(fields.into_iter(), validation))
-    }
-
-    /// Fills a state from a scan, cutting by S9 when it does not fit.
-    fn build<'a, I: Iterator<Item = &'a [u8]> + Clone>(scan: Scan<'a, I>) -> Result<Self, Error> {
-        let mut state = Self::new();
-        let mut overflow = false;
-        // Members that stand one after another in the input, separated by single
-        // commas, are copied as one run: a header without whitespace is one copy.
-        // The run: its first and last members, and where the first goes in `buf`.
-        let mut run: Option<(Raw<'a>, Raw<'a>, usize)> = None;
-        for member in scan.clone() {
-            let raw = member?;
-            if overflow {
-                continue; // still validate the rest
+        let fields = fields.into_iter();
+        let mut builder = Builder::new(validation);
+        for field in fields.clone() {
+            if !builder.field(field) {
+                break;
             }
-            let Some(at) = state.reserve(raw) else {
-                overflow = true;
-                continue;
-            };
-            run = match run {
-                Some((first, last, to)) if last.adjoins(raw) => Some((first, raw, to)),
-                Some((first, last, to)) => {
-                    state.copy(first.field, first.start..last.end, to);
-                    Some((raw, raw, at))
+        }
+        match builder.finish()? {
+            Built::Done(state) => Ok(state),
+            Built::Cut(mut cut) => {
+                for field in fields {
+                    if !cut.field(field) {
+                        break;
+                    }
                 }
-                None => Some((raw, raw, at)),
-            };
-        }
-        if let Some((first, last, to)) = run {
-            state.copy(first.field, first.start..last.end, to);
-        }
-        if overflow {
-            state.cut_while_building(scan);
-        }
-        state.unique = state.count <= 1;
-        Ok(state)
-    }
-
-    /// Rebuilds from a valid list that does not fit, keeping the members that the
-    /// S9 rule keeps.
-    #[cold]
-    #[inline(never)]
-    fn cut_while_building<'a, I: Iterator<Item = &'a [u8]>>(&mut self, scan: Scan<'a, I>)
-    where
-        Scan<'a, I>: Clone,
-    {
-        let mut lens = [0u16; MAX_MEMBERS];
-        let mut n = 0;
-        for raw in scan.clone().flatten() {
-            lens[n] = raw.member().len() as u16;
-            n += 1;
-        }
-        let mut keep = [true; MAX_MEMBERS];
-        plan_cut(&lens[..n], &mut keep[..n], CAP, None);
-        self.clear();
-        for (raw, _) in scan.flatten().zip(keep).filter(|(_, keep)| *keep) {
-            if let Some(at) = self.reserve(raw) {
-                self.copy(raw.field, raw.start..raw.end, at);
+                Ok(cut.finish())
             }
         }
     }
@@ -811,7 +156,7 @@ impl<const CAP: usize> TraceState<CAP> {
         let len = usize::from(self.len);
         let sep = usize::from(count > 0);
         let start = len + sep;
-        let end = start + (raw.end - raw.start);
+        let end = start + raw.len();
         if count == MAX_MEMBERS || end > CAP {
             return None;
         }
@@ -1160,9 +505,152 @@ impl<'a, I: Iterator<Item = &'a [u8]> + Clone, const CAP: usize> From<&TraceStat
 {
     /// Copies a view's members, cutting by rule S9 when they exceed `CAP`.
     fn from(view: &TraceStateView<'a, I>) -> Self {
-        let scan = Scan::new(view.fields.clone(), view.validation);
         // A view was validated when parsed, so building cannot fail.
-        Self::build(scan).unwrap_or_default()
+        Self::parse_fields_with(view.fields(), view.validation()).unwrap_or_default()
+    }
+}
+
+/// Fills an owned state from fields handed over one at a time (from an iterator or
+/// from a carrier), validating every member. A list that does not fit in `CAP`
+/// needs a second pass over the same fields, to keep what rule S9 keeps.
+pub(crate) struct Builder<const CAP: usize> {
+    state: TraceState<CAP>,
+    walker: Walker,
+    /// The lengths of the valid members so far, for planning a cut.
+    lens: [u16; MAX_MEMBERS],
+    members: usize,
+    overflow: bool,
+    error: Option<Error>,
+}
+
+/// What a first pass gives: the state, or the plan for a second pass.
+pub(crate) enum Built<const CAP: usize> {
+    Done(TraceState<CAP>),
+    Cut(CutPass<CAP>),
+}
+
+impl<const CAP: usize> Builder<CAP> {
+    pub(crate) fn new(validation: Validation) -> Self {
+        Self {
+            state: TraceState::new(),
+            walker: Walker::new(validation),
+            lens: [0; MAX_MEMBERS],
+            members: 0,
+            overflow: false,
+            error: None,
+        }
+    }
+
+    /// Reads the next field; `false` once the rest need not be read (an error, or
+    /// all that a lenient read keeps).
+    #[inline]
+    pub(crate) fn field(&mut self, field: &[u8]) -> bool {
+        if self.walker.is_done() {
+            return false;
+        }
+        self.walker.start_field(field.len());
+        let mut pos = 0;
+        // Members that stand one after another in the field, separated by single
+        // commas, are copied as one run: a header without whitespace is one copy.
+        // The run: where it starts and ends in the field, and where it goes.
+        let mut run: Option<(usize, usize, usize)> = None;
+        while let Some(member) = self.walker.next(field, &mut pos) {
+            let raw = match member {
+                Ok(raw) => raw,
+                Err(error) => {
+                    self.error = Some(error);
+                    return false;
+                }
+            };
+            self.lens[self.members] = raw.len() as u16;
+            self.members += 1;
+            if self.overflow {
+                continue; // still validate the rest
+            }
+            let Some(at) = self.state.reserve(raw) else {
+                self.overflow = true;
+                continue;
+            };
+            run = match run {
+                Some((start, end, to)) if raw.start == end + 1 => Some((start, raw.end, to)),
+                Some((start, end, to)) => {
+                    self.state.copy(field, start..end, to);
+                    Some((raw.start, raw.end, at))
+                }
+                None => Some((raw.start, raw.end, at)),
+            };
+        }
+        if let Some((start, end, to)) = run {
+            self.state.copy(field, start..end, to);
+        }
+        !self.walker.is_done()
+    }
+
+    /// The state, or the plan for a second pass when it did not fit.
+    pub(crate) fn finish(self) -> Result<Built<CAP>, Error> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        if self.overflow {
+            return Ok(Built::Cut(self.plan()));
+        }
+        let mut state = self.state;
+        state.unique = state.count <= 1;
+        Ok(Built::Done(state))
+    }
+
+    #[cold]
+    fn plan(&self) -> CutPass<CAP> {
+        let mut keep = [true; MAX_MEMBERS];
+        plan_cut(
+            &self.lens[..self.members],
+            &mut keep[..self.members],
+            CAP,
+            None,
+        );
+        CutPass {
+            state: TraceState::new(),
+            walker: Walker::new(self.walker.validation()),
+            keep,
+            index: 0,
+        }
+    }
+}
+
+/// The second pass over a list that did not fit: copies the members the S9 plan
+/// keeps.
+pub(crate) struct CutPass<const CAP: usize> {
+    state: TraceState<CAP>,
+    walker: Walker,
+    keep: [bool; MAX_MEMBERS],
+    index: usize,
+}
+
+impl<const CAP: usize> CutPass<CAP> {
+    /// Reads the next field again; `false` once the rest need not be read.
+    #[cold]
+    pub(crate) fn field(&mut self, field: &[u8]) -> bool {
+        if self.walker.is_done() {
+            return false;
+        }
+        self.walker.start_field(field.len());
+        let mut pos = 0;
+        while let Some(Ok(raw)) = self.walker.next(field, &mut pos) {
+            if self.keep.get(self.index).copied().unwrap_or(false) {
+                if let Some(at) = self.state.reserve(raw) {
+                    self.state.copy(field, raw.start..raw.end, at);
+                }
+            }
+            self.index += 1;
+        }
+        !self.walker.is_done()
+    }
+
+    /// The cut state.
+    pub(crate) fn finish(self) -> TraceState<CAP> {
+        let mut state = self.state;
+        state.unique = state.count <= 1;
+        state
     }
 }
 

@@ -1,6 +1,6 @@
 //! Reference parsers shared by the integration tests: byte by byte, written
-//! straight from SPEC.md, obviously correct and slow. Each test file uses some of
-//! them.
+//! straight from the rules (`docs/RULES.md`), obviously correct and slow. Each test
+//! file uses some of them.
 #![allow(dead_code)]
 
 use tracecontext::{TraceState, TraceStateView};

@@ -1,0 +1,428 @@
+//! The tracestate grammar (rules S3–S6): the one validator that every form uses,
+//! and the walk over the members of one or several fields (S2).
+
+use crate::error::{Error, ErrorKind, Reason};
+use crate::traceparent::is_ows;
+
+use super::{MAX_KEY_LEN, MAX_MEMBERS, MAX_VALUE_LEN, Validation};
+
+/// Byte classes for the S4 grammar.
+const KEY_FIRST: u8 = 1;
+const KEY_REST: u8 = 2;
+const VALUE: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut class = 0;
+        if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            class |= KEY_FIRST | KEY_REST;
+        }
+        if matches!(b, b'_' | b'-' | b'*' | b'/' | b'@') {
+            class |= KEY_REST;
+        }
+        if b >= 0x20 && b <= 0x7e && b != b',' && b != b'=' {
+            class |= VALUE;
+        }
+        t[c] = class;
+        c += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn class(c: u8) -> u8 {
+    CLASS[c as usize]
+}
+
+/// The index of the first byte at or after `i` outside the class `bit`.
+///
+/// A byte loop on purpose: its exit branch is predicted, so the processor runs ahead
+/// into the next member, where a word-at-a-time search would make every member
+/// boundary wait on the previous word's arithmetic (measured slower here).
+#[inline(always)]
+fn end_of_run(b: &[u8], mut i: usize, bit: u8) -> usize {
+    // Eight bytes per bounds check.
+    while let Some(chunk) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        for (k, &c) in chunk.iter().enumerate() {
+            if class(c) & bit == 0 {
+                return i + k;
+            }
+        }
+        i += 8;
+    }
+    while i < b.len() && class(b[i]) & bit != 0 {
+        i += 1;
+    }
+    i
+}
+
+/// A problem in one member: kind, reason and the offset in its field.
+pub(super) type Fault = (ErrorKind, Reason, usize);
+
+/// Reads a key starting at `start` (which is in `b`): its end, after at most
+/// 256 bytes of `[a-z0-9][a-z0-9_\-*/@]*` (S4). The byte at the end is whatever
+/// stopped the key; the caller decides whether it may follow one.
+#[inline(always)]
+fn scan_key(b: &[u8], start: usize) -> Result<usize, Fault> {
+    let first = b[start];
+    if class(first) & KEY_FIRST == 0 {
+        let reason = if first == b'=' {
+            Reason::Empty
+        } else {
+            Reason::Invalid(first)
+        };
+        return Err((ErrorKind::Key, reason, start));
+    }
+    let end = end_of_run(b, start + 1, KEY_REST);
+    if end - start > MAX_KEY_LEN {
+        return Err((
+            ErrorKind::Key,
+            Reason::TooLong(MAX_KEY_LEN as u16),
+            start + MAX_KEY_LEN,
+        ));
+    }
+    Ok(end)
+}
+
+/// Reads a value starting at `start`: `(end, stop)`, where `stop` is the first byte
+/// outside the value characters (S4) and `end` is `stop` less trailing spaces, which
+/// are whitespace and not part of the value.
+#[inline(always)]
+fn scan_value(b: &[u8], start: usize) -> (usize, usize) {
+    let stop = end_of_run(b, start, VALUE);
+    let mut end = stop;
+    while end > start && b[end - 1] == b' ' {
+        end -= 1;
+    }
+    (end, stop)
+}
+
+/// Reads one member starting at `start` (not whitespace, not a comma). On success
+/// returns `(key_end, value_end, next)`: the value starts after the `=` at `key_end`,
+/// and `next` is the index of the terminating comma or the end of the field.
+#[inline(always)]
+fn scan_member(b: &[u8], start: usize) -> Result<(usize, usize, usize), Fault> {
+    let n = b.len();
+    let key_end = scan_key(b, start)?;
+    if key_end == n || b[key_end] != b'=' {
+        return Err(key_stop(b, key_end));
+    }
+    let value_start = key_end + 1;
+    let (value_end, stop) = scan_value(b, value_start);
+    let mut i = stop;
+    while i < n && is_ows(b[i]) {
+        i += 1;
+    }
+    if i < n && b[i] != b',' {
+        return Err((ErrorKind::Value, Reason::Invalid(b[stop]), stop));
+    }
+    if value_end == value_start {
+        return Err((ErrorKind::Value, Reason::Empty, value_start));
+    }
+    if value_end - value_start > MAX_VALUE_LEN {
+        return Err((
+            ErrorKind::Value,
+            Reason::TooLong(MAX_VALUE_LEN as u16),
+            value_start + MAX_VALUE_LEN,
+        ));
+    }
+    Ok((key_end, value_end, i))
+}
+
+/// Explains a key that stopped at `i` without an `=`.
+#[cold]
+fn key_stop(b: &[u8], i: usize) -> Fault {
+    let mut j = i;
+    while j < b.len() && is_ows(b[j]) {
+        j += 1;
+    }
+    if j == b.len() || b[j] == b',' {
+        (ErrorKind::Member, Reason::NoEquals, i)
+    } else {
+        (ErrorKind::Key, Reason::Invalid(b[i]), i)
+    }
+}
+
+/// Checks a key given on its own (to an insert) by the grammar above; the error
+/// offset is within the key.
+pub(super) fn check_key(key: &[u8]) -> Result<(), Error> {
+    if key.is_empty() {
+        return Err(Error::new(ErrorKind::Key, Reason::Empty, 0));
+    }
+    let end = scan_key(key, 0).map_err(fault_error)?;
+    if end < key.len() {
+        return Err(Error::new(ErrorKind::Key, Reason::Invalid(key[end]), end));
+    }
+    Ok(())
+}
+
+/// Checks a value given on its own by the grammar above: all of it must be value
+/// characters and it may not end in a space; the error offset is within the value.
+pub(super) fn check_value(value: &[u8]) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(Error::new(ErrorKind::Value, Reason::Empty, 0));
+    }
+    let (end, stop) = scan_value(value, 0);
+    if stop < value.len() {
+        return Err(Error::new(
+            ErrorKind::Value,
+            Reason::Invalid(value[stop]),
+            stop,
+        ));
+    }
+    if value.len() > MAX_VALUE_LEN {
+        let e = Error::new(
+            ErrorKind::Value,
+            Reason::TooLong(MAX_VALUE_LEN as u16),
+            MAX_VALUE_LEN,
+        );
+        return Err(e);
+    }
+    if end < value.len() {
+        let last = value.len() - 1;
+        return Err(Error::new(ErrorKind::Value, Reason::Invalid(b' '), last));
+    }
+    Ok(())
+}
+
+#[cold]
+fn fault_error((kind, reason, at): Fault) -> Error {
+    Error::new(kind, reason, at)
+}
+
+/// One valid member, where it stands in its field: `field[start..eq]` is the key,
+/// `field[eq + 1..end]` the value.
+#[derive(Clone, Copy)]
+pub(super) struct Raw<'a> {
+    pub(super) field: &'a [u8],
+    pub(super) start: usize,
+    pub(super) eq: usize,
+    pub(super) end: usize,
+}
+
+impl<'a> Raw<'a> {
+    pub(super) fn key(self) -> &'a [u8] {
+        &self.field[self.start..self.eq]
+    }
+
+    pub(super) fn value(self) -> &'a [u8] {
+        &self.field[self.eq + 1..self.end]
+    }
+
+    pub(super) fn len(self) -> usize {
+        self.end - self.start
+    }
+}
+
+/// The next member of one field at or after `*pos`, skipping whitespace and empty
+/// members (rule S3). After a fault, `*pos` moves past the bad member's comma so a
+/// lenient reader can go on.
+#[inline(always)]
+fn next_member<'a>(b: &'a [u8], pos: &mut usize) -> Option<Result<Raw<'a>, Fault>> {
+    let n = b.len();
+    let mut i = *pos;
+    loop {
+        while i < n && is_ows(b[i]) {
+            i += 1;
+        }
+        if i == n {
+            *pos = n;
+            return None;
+        }
+        if b[i] != b',' {
+            break;
+        }
+        i += 1;
+    }
+    let start = i;
+    match scan_member(b, start) {
+        Ok((key_end, value_end, next)) => {
+            *pos = next;
+            Some(Ok(Raw {
+                field: b,
+                start,
+                eq: key_end,
+                end: value_end,
+            }))
+        }
+        Err(fault) => {
+            let mut j = fault.2;
+            while j < n && b[j] != b',' {
+                j += 1;
+            }
+            *pos = j;
+            Some(Err(fault))
+        }
+    }
+}
+
+/// The walk over the members of a list given as one or several fields (rule S2),
+/// validating each, fed one field at a time. Strict: the first error ends the walk.
+/// Lenient: bad members are skipped, and the walk ends after 32 good ones.
+#[derive(Clone, Copy)]
+pub(super) struct Walker {
+    /// Offset of the current field in the list joined with commas.
+    base: usize,
+    next_base: usize,
+    /// Non-empty members met so far, valid or not (for error messages).
+    seen: usize,
+    /// Valid members yielded so far.
+    valid: usize,
+    validation: Validation,
+    done: bool,
+}
+
+impl Walker {
+    pub(super) const fn new(validation: Validation) -> Self {
+        Self {
+            base: 0,
+            next_base: 0,
+            seen: 0,
+            valid: 0,
+            validation,
+            done: false,
+        }
+    }
+
+    /// The validation the walk applies.
+    pub(super) const fn validation(&self) -> Validation {
+        self.validation
+    }
+
+    /// Whether the walk is over: an error, or the last member a lenient read keeps.
+    pub(super) const fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Starts the next field, `len` bytes long.
+    #[inline(always)]
+    pub(super) fn start_field(&mut self, len: usize) {
+        self.base = self.next_base;
+        self.next_base = self.base.saturating_add(len + 1);
+    }
+
+    /// The next member of the current `field` at or after `*pos`; `None` at the end
+    /// of the field or of the walk.
+    // Inlined so the member travels in registers: returned through memory and read
+    // back at once, it costs a store-forwarding stall on every member.
+    #[inline(always)]
+    pub(super) fn next<'a>(
+        &mut self,
+        field: &'a [u8],
+        pos: &mut usize,
+    ) -> Option<Result<Raw<'a>, Error>> {
+        while !self.done {
+            let step = next_member(field, pos)?;
+            self.seen += 1;
+            match (step, self.validation) {
+                (Ok(raw), validation) => {
+                    if self.valid < MAX_MEMBERS {
+                        self.valid += 1;
+                        return Some(Ok(raw));
+                    }
+                    self.done = true;
+                    if validation == Validation::Strict {
+                        let at = self.base + raw.start;
+                        let e = Error::in_member(
+                            ErrorKind::MemberCount,
+                            Reason::TooMany,
+                            at,
+                            self.seen,
+                        );
+                        return Some(Err(e));
+                    }
+                }
+                (Err((kind, reason, at)), Validation::Strict) => {
+                    self.done = true;
+                    return Some(Err(Error::in_member(
+                        kind,
+                        reason,
+                        self.base + at,
+                        self.seen,
+                    )));
+                }
+                (Err(_), Validation::Lenient) => {}
+            }
+        }
+        None
+    }
+}
+
+/// The walk over fields pulled from an iterator.
+#[derive(Clone)]
+pub(super) struct Scan<'a, I> {
+    fields: I,
+    field: &'a [u8],
+    pos: usize,
+    walker: Walker,
+}
+
+impl<'a, I: Iterator<Item = &'a [u8]>> Scan<'a, I> {
+    pub(super) fn new(fields: I, validation: Validation) -> Self {
+        Scan {
+            fields,
+            field: &[],
+            pos: 0,
+            walker: Walker::new(validation),
+        }
+    }
+}
+
+impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for Scan<'a, I> {
+    type Item = Result<Raw<'a>, Error>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(member) = self.walker.next(self.field, &mut self.pos) {
+                return Some(member);
+            }
+            if self.walker.is_done() {
+                return None;
+            }
+            let field = self.fields.next()?;
+            self.walker.start_field(field.len());
+            self.field = field;
+            self.pos = 0;
+        }
+    }
+}
+
+/// Text known to be ASCII as `&str`.
+#[inline(always)]
+pub(super) fn text(b: &[u8]) -> &str {
+    // Only validated members reach here, and their bytes are all ASCII.
+    core::str::from_utf8(b).unwrap_or_default()
+}
+
+/// The value of the left-most member with `key` in a list already validated as a
+/// whole (no member needs checking again): members are found by their commas,
+/// which no key or value contains.
+#[inline]
+pub(crate) fn find_trusted<'t>(list: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
+    let mut rest = list;
+    loop {
+        // Skip whitespace and empty members.
+        let start = rest.iter().position(|&c| c != b',' && !is_ows(c))?;
+        rest = &rest[start..];
+        let end = rest.iter().position(|&c| c == b',').unwrap_or(rest.len());
+        let member = &rest[..end];
+        if member.len() > key.len() && member[key.len()] == b'=' && member.starts_with(key) {
+            let value = &member[key.len() + 1..];
+            let trimmed = value.len() - value.iter().rev().take_while(|&&c| is_ows(c)).count();
+            return Some(&value[..trimmed]);
+        }
+        rest = &rest[end..];
+    }
+}
+
+/// The number of members of a list already validated as a whole: its stretches
+/// between commas that are not only whitespace.
+pub(crate) fn count_trusted(list: &[u8]) -> usize {
+    list.split(|&c| c == b',')
+        .filter(|member| member.iter().any(|&c| !is_ows(c)))
+        .count()
+}
