@@ -126,3 +126,17 @@ impl<const N: usize> fmt::Debug for Encoded<N> {
         fmt::Debug::fmt(self.as_str(), f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Encoded;
+
+    #[test]
+    fn a_prefix_is_at_most_the_buffer() {
+        assert_eq!(Encoded::prefix(*b"abcd", 2).as_str(), "ab");
+        assert_eq!(Encoded::prefix(*b"abcd", 4).as_str(), "abcd");
+        // A length past the buffer is the whole buffer, not a panic.
+        assert_eq!(Encoded::prefix(*b"abcd", 9).as_str(), "abcd");
+        assert_eq!(Encoded::full(*b"abcd").as_bytes(), b"abcd");
+    }
+}

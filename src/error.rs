@@ -199,18 +199,10 @@ impl Error {
 
     #[cold]
     #[inline(never)]
-    pub(crate) const fn in_member(
-        kind: ErrorKind,
-        reason: Reason,
-        offset: usize,
-        member: usize,
-    ) -> Self {
+    pub(crate) fn in_member(kind: ErrorKind, reason: Reason, offset: usize, member: usize) -> Self {
         let mut error = Self::new(kind, reason, offset);
-        error.member = if member > u16::MAX as usize {
-            u16::MAX
-        } else {
-            member as u16
-        };
+        // A strict read stops at the 33rd member, so the number always fits.
+        error.member = u16::try_from(member).unwrap_or(u16::MAX);
         error
     }
 

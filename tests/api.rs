@@ -774,6 +774,45 @@ fn traceparent_error_messages() {
             55,
             "traceparent: expected '-' but found '.' in data after trace-flags at byte 55",
         ),
+        // Versions that share one digit with 00 are later versions all the same.
+        (
+            format!("01-{TRACE}-{SPAN}-01x"),
+            ErrorKind::Trailing,
+            55,
+            "traceparent: expected '-' but found 'x' in data after trace-flags at byte 55",
+        ),
+        (
+            format!("10-{TRACE}-{SPAN}-01x"),
+            ErrorKind::Trailing,
+            55,
+            "traceparent: expected '-' but found 'x' in data after trace-flags at byte 55",
+        ),
+        // A `-` where a field should start is a bad digit, not a short field.
+        (
+            format!("00--{TRACE}-{SPAN}-01"),
+            ErrorKind::TraceId,
+            3,
+            "traceparent: invalid hex digit '-' in trace-id at byte 3",
+        ),
+        (
+            format!("00-{TRACE}--{SPAN}-01"),
+            ErrorKind::ParentId,
+            36,
+            "traceparent: invalid hex digit '-' in parent-id at byte 36",
+        ),
+        // And versions that share one digit with ff are not ff.
+        (
+            format!("0f-4bf92f3577b34da6a3ce929d0e0e473G-{SPAN}-01"),
+            ErrorKind::TraceId,
+            34,
+            "traceparent: invalid hex digit 'G' in trace-id at byte 34",
+        ),
+        (
+            format!("f0-{TRACE}-{SPAN}-0g"),
+            ErrorKind::TraceFlags,
+            54,
+            "traceparent: invalid hex digit 'g' in trace-flags at byte 54",
+        ),
     ];
     for (input, kind, offset, message) in cases {
         let e = TraceParent::parse(input.as_bytes()).unwrap_err();
@@ -1354,6 +1393,11 @@ fn encoded_compares_orders_and_hashes_by_content() {
     assert_eq!(th("8").len(), 1);
     assert_ne!(th("8"), th("08"));
     assert!(th("8") == *"8");
+    // Against text: equal only to the same text.
+    assert_ne!(th("8"), "80");
+    assert_ne!(th("8"), "");
+    assert!(th("8") != *"c");
+    assert!(th("c") != *"C");
     // Ordered as text, byte by byte.
     let mut sorted = [
         th("fd70a"),
@@ -1743,4 +1787,38 @@ fn boxed_and_arc_samplers_work_where_a_sampler_is_expected() {
         decision.is_sampled() && hop.is_sampled(),
         "a sampled remote parent is followed"
     );
+}
+
+#[test]
+fn tracestates_compare_and_hash_by_their_members() {
+    // Owned states: equal when they encode to the same bytes.
+    let a = TraceState::<512>::parse(b"a=1,b=2").unwrap();
+    let same = TraceState::<512>::parse(b" a=1 ,, b=2 ").unwrap();
+    let other_value = TraceState::<512>::parse(b"a=1,b=3").unwrap();
+    let other_order = TraceState::<512>::parse(b"b=2,a=1").unwrap();
+    let shorter = TraceState::<512>::parse(b"a=1").unwrap();
+    assert_eq!(a, same);
+    assert_eq!(hash_of(&a), hash_of(&same));
+    for other in [&other_value, &other_order, &shorter, &TraceState::new()] {
+        assert_ne!(&a, other, "{other}");
+        assert_ne!(hash_of(&a), hash_of(other), "{other}");
+    }
+    // Views: equal when they hold the same members in the same order, whatever the
+    // whitespace or the fields they came in.
+    let view = TraceStateView::parse(b"a=1,b=2").unwrap();
+    let spaced = TraceStateView::parse(b"a=1 , b=2").unwrap();
+    let fields: [&[u8]; 2] = [b"a=1", b"b=2"];
+    let joined = TraceStateView::parse_fields(fields).unwrap();
+    assert!(view == spaced && view == joined);
+    assert_eq!(hash_of(&view), hash_of(&spaced));
+    assert_eq!(hash_of(&view), hash_of(&joined));
+    // Same length, other members; other length, same start.
+    for text in [&b"a=1,b=3"[..], b"b=2,a=1", b"a=1", b"a=1,b=2,c=3"] {
+        let other = TraceStateView::parse(text).unwrap();
+        assert!(view != other, "{other}");
+        assert_ne!(hash_of(&view), hash_of(&other), "{other}");
+    }
+    // Debug of the iterators.
+    assert_eq!(format!("{:?}", view.iter()), "ViewIter { .. }");
+    assert_eq!(format!("{:?}", a.iter()), r#"[("a", "1"), ("b", "2")]"#);
 }

@@ -1270,6 +1270,116 @@ fn http_header_map_get_takes_the_first_value() {
     );
 }
 
+#[test]
+fn a_request_without_tracestate_is_asked_for_it_once() {
+    let pairs: [(&str, &[u8]); 1] = [("traceparent", TP.as_bytes())];
+    let carrier = Counting::new(&pairs);
+    let extracted = extract(&carrier);
+    assert!(extracted.parent().unwrap().tracestate().is_empty());
+    assert_eq!(carrier.tracestate_calls.get(), 1);
+    assert_eq!(carrier.tracestate_values.get(), 0);
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn contexts_are_equal_only_when_every_part_is() {
+    use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+    let hash = |context: &Context| {
+        let mut hasher = DefaultHasher::new();
+        context.hash(&mut hasher);
+        hasher.finish()
+    };
+    let incoming = [("traceparent", TP), ("tracestate", "a=1")];
+    let remote: Context = extract(&incoming).into_parent().unwrap().into_owned();
+    let same: Context = extract(&incoming).into_parent().unwrap().into_owned();
+    assert_eq!(remote, same);
+    assert_eq!(hash(&remote), hash(&same));
+    // One part differs at a time: the traceparent sent, the flags as read, the
+    // parent span, the origin, the tracestate.
+    let other_span = remote.child_with_span_id(span(9));
+    let mut other_state = remote.clone();
+    other_state.edit_tracestate(|s| s.insert("b", "2")).unwrap();
+    let reserved = [
+        (
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-81",
+        ),
+        ("tracestate", "a=1"),
+    ];
+    let other_flags: Context = extract(&reserved).into_parent().unwrap().into_owned();
+    let child = remote.child_with_span_id(span(9));
+    let grandchild_a = child.child_with_span_id(span(7));
+    let grandchild_b = other_span.child_with_span_id(span(7)); // same header, same parent span
+    assert_eq!(grandchild_a, grandchild_b);
+    let local_twin = Context::new(remote.trace_id(), remote.span_id(), remote.flags());
+    for (what, other) in [
+        ("span-id", &other_span),
+        ("tracestate", &other_state),
+        ("reserved flag bits", &other_flags),
+        ("origin and tracestate", &local_twin),
+    ] {
+        assert_ne!(&remote, other, "{what}");
+        assert_ne!(hash(&remote), hash(other), "{what}");
+    }
+    // Same headers, different parent span.
+    let from_other_parent = remote
+        .child_with_span_id(span(1))
+        .child_with_span_id(span(7));
+    assert_eq!(from_other_parent.headers(), grandchild_a.headers());
+    assert_ne!(from_other_parent, grandchild_a, "parent span");
+    assert_ne!(hash(&from_other_parent), hash(&grandchild_a));
+    // Same everything but the origin: a remote context and a local copy of it.
+    let mut local_copy = Context::new(remote.trace_id(), remote.span_id(), remote.flags());
+    local_copy.edit_tracestate(|s| s.insert("a", "1")).unwrap();
+    assert_eq!(local_copy.headers(), remote.headers());
+    assert_ne!(local_copy, remote, "origin");
+    assert_ne!(hash(&local_copy), hash(&remote));
+    // Debug shows every part.
+    let debug = format!("{other_state:?}");
+    for part in [TP, "b=2,a=1", "remote: true", "SAMPLED"] {
+        assert!(debug.contains(part), "{part:?} in {debug}");
+    }
+    let debug = format!("{grandchild_a:?}");
+    assert!(
+        debug.contains("parent_span_id: Some(SpanId(0000000000000009))"),
+        "{debug}"
+    );
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn byte_string_carriers_are_written_and_matched_by_their_bytes() {
+    // A fresh `Vec` of byte pairs: injection pushes the headers (`Slot::from_text`).
+    let context = Context::new(trace(0x4bf9), span(0xf067), TraceFlags::SAMPLED);
+    let mut carrier: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    context.inject(&mut carrier).unwrap();
+    assert_eq!(
+        carrier,
+        [(
+            b"traceparent".to_vec(),
+            context.headers().traceparent().as_bytes().to_vec()
+        )]
+    );
+    // Entries are found by their bytes (`Slot::bytes`), in any case: a second
+    // injection replaces the first value and drops a second spelling (T1).
+    carrier.push((b"TraceParent".to_vec(), b"stale".to_vec()));
+    carrier.push((b"tracestate".to_vec(), b"stale=1".to_vec()));
+    let child = context.child_with_span_id(span(0x53995c3f42cd8ad8));
+    child.inject(&mut carrier).unwrap();
+    assert_eq!(
+        carrier,
+        [(
+            b"traceparent".to_vec(),
+            child.headers().traceparent().as_bytes().to_vec()
+        )],
+        "one traceparent, and the stale tracestate removed (S10)"
+    );
+    // And read back as a carrier.
+    let extracted = extract(&carrier);
+    assert_eq!(extracted.parent().unwrap().span_id(), child.span_id());
+}
+
 #[cfg(feature = "http")]
 #[test]
 fn http_header_map_refuses_bad_names_and_values() {
@@ -1310,6 +1420,13 @@ fn http_header_map_refuses_bad_names_and_values() {
     // A good name and value are taken.
     assert_eq!(map.set("tracestate", "a=1"), Ok(()));
     assert_eq!(map["tracestate"], "a=1");
+    // Every character of a lowercase token name is taken, digits, `-` and `_`
+    // included (names other than the two of this crate come from other callers of
+    // the trait).
+    for name in ["x-b3-1", "x_trace", "v2", "a-", "_b"] {
+        assert_eq!(map.set(name, "v"), Ok(()), "{name:?}");
+        assert_eq!(map[name], "v");
+    }
 }
 
 // ---------------------------------------------------------------- response side

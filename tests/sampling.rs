@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use tracecontext::sampling::{
-    AlwaysOff, AlwaysOn, Configured, Decision, Input, OtValue, Parent, ParentBased, Probability,
-    Randomness, RateLimited, Rule, Sampler, StdClock, Threshold,
+    AlwaysOff, AlwaysOn, Clock, Configured, Decision, Input, OtValue, Parent, ParentBased,
+    Probability, Randomness, RateLimited, Rule, Sampler, StdClock, Threshold,
 };
 use tracecontext::{
     Context, ErrorKind, IdSource, SeededIds, SpanId, ThreadIds, TraceFlags, TraceId,
@@ -895,6 +895,16 @@ fn a_root_from_a_non_random_source_records_fresh_randomness_as_rv() {
             .is_sampled()
     );
     let mut ids = Fixed::new(trace_id, false, Some(0xabf0_0000_0000_0000));
+    // The same through `&mut` forwarding of the source (`&mut &mut Fixed`).
+    let mut by_ref = &mut ids;
+    let (through_ref, _) = Context::root(&mut by_ref, &half);
+    assert_eq!(
+        OtValue::parse(ot(&through_ref).unwrap())
+            .unwrap()
+            .randomness(),
+        Some(0xf0000000000000)
+    );
+    let mut ids = Fixed::new(trace_id, false, Some(0xabf0_0000_0000_0000));
     let (root, decision) = Context::root(&mut ids, &half);
     assert!(decision.is_sampled() && root.is_sampled());
     assert!(!root.is_random(), "T12: the trace-id is not random");
@@ -1125,6 +1135,81 @@ fn rate_limiter_with_the_std_clock() {
     let elapsed = start.elapsed().as_secs_f64();
     assert!(kept >= 3, "the bucket starts full: {kept}");
     assert!(kept as f64 <= 3.0 + elapsed + 1.0, "{kept} in {elapsed} s");
+}
+
+#[test]
+fn the_std_clock_counts_nanoseconds_from_its_start() {
+    let clock = StdClock::new();
+    let first = clock.now_nanos();
+    std::thread::sleep(Duration::from_millis(5));
+    let later = clock.now_nanos();
+    assert!(later >= first + 5_000_000, "{first} then {later}");
+    assert!(
+        first < 1_000_000_000,
+        "counts from its start, not from an epoch: {first}"
+    );
+    // A spent bucket refills as the std clock runs: 100 a second, burst 1.
+    let limiter = RateLimited::new(100, 1, StdClock::new());
+    let root = Input::root(trace(1), true);
+    assert!(limiter.decide(&root).is_sampled());
+    assert!(!limiter.decide(&root).is_sampled());
+    std::thread::sleep(Duration::from_millis(30));
+    assert!(limiter.decide(&root).is_sampled(), "refilled after 30 ms");
+}
+
+#[test]
+fn a_custom_decision_with_an_rv_goes_after_the_incoming_th() {
+    // A span whose ot has th and other sub-keys but no rv; the sampler's decision
+    // adds an rv (rule P3 allows adding, never replacing): it is written after th,
+    // and the other sub-keys keep their order (P1).
+    let mut parent = local(P7_TRACE, SAMPLED, Some("x:1;th:c;y:2"), None);
+    parent.edit_tracestate(|s| s.insert("a", "1")).unwrap();
+    let (child, decision) = parent.child_decided(&mut SeededIds::new(1), &AsksForRv);
+    assert_eq!(decision.threshold(), Some(th("c")));
+    assert_eq!(
+        child.tracestate().get("ot"),
+        Some("x:1;th:c;rv:f0000000000000;y:2")
+    );
+    assert_eq!(
+        child.tracestate().as_str(),
+        "ot=x:1;th:c;rv:f0000000000000;y:2,a=1"
+    );
+}
+
+#[test]
+fn threshold_rounding_stays_below_two_to_the_56() {
+    // Probabilities whose exact threshold sits just under a run of `f` digits: the
+    // rounded threshold never reaches 2^56 (which would mean "never sample").
+    for p in [
+        1e-3, 1e-5, 1e-7, 1e-9, 1e-12, 1e-15, 3e-16, 1e-16, 7e-17, 2e-17,
+    ] {
+        for precision in 1..=14 {
+            if let Some(t) = Threshold::with_precision(p, precision) {
+                assert!(t.value() < 1 << 56, "p {p} precision {precision}");
+                assert!(t.probability() > 0.0);
+            }
+        }
+    }
+    // Rounding half up at the precision: 1/3 at 4 digits is aaab (P7's table), at 1
+    // digit b, at 2 digits ab.
+    let third = 1.0 / 3.0;
+    assert_eq!(
+        Threshold::with_precision(third, 4).unwrap().to_string(),
+        "aaab"
+    );
+    assert_eq!(
+        Threshold::with_precision(third, 1).unwrap().to_string(),
+        "b"
+    );
+    assert_eq!(
+        Threshold::with_precision(third, 2).unwrap().to_string(),
+        "ab"
+    );
+    // 90%: exact T = 0x1999..., rounded up at 1 digit to 2, at 2 digits to 1a.
+    assert_eq!(Threshold::with_precision(0.9, 1).unwrap().to_string(), "2");
+    assert_eq!(Threshold::with_precision(0.9, 2).unwrap().to_string(), "1a");
+    // 75%: exact T = 0x4, nothing to round.
+    assert_eq!(Threshold::with_precision(0.75, 1).unwrap().to_string(), "4");
 }
 
 /// The decisions `threads` threads make with `sampler` through `&` (scoped threads),
@@ -1748,5 +1833,112 @@ proptest! {
         let decision = Input::root(trace(with_r(r)), true).probability(Some(threshold));
         prop_assert_eq!(decision.is_sampled(), r >= t);
         prop_assert_eq!(decision.threshold(), Some(threshold).filter(|_| r >= t));
+    }
+}
+
+// ---------------------------------------------------------------- edges of the ot codec and decisions
+
+#[test]
+fn p1_an_ot_value_of_256_characters_is_the_longest() {
+    // `th:0` and then `;x:` sub-keys padded to exactly 256 characters.
+    let mut value = String::from("th:0");
+    while value.len() < 256 {
+        let room = 256 - value.len();
+        let pad = "y".repeat(room.saturating_sub(3).min(40));
+        value.push_str(&format!(";x{}:{pad}", value.len()));
+        value.truncate(256);
+    }
+    assert_eq!(value.len(), 256);
+    let ot = OtValue::parse(&value);
+    assert!(ot.is_ok(), "{value}: {ot:?}");
+    let longer = format!("{value}y");
+    let err = OtValue::parse(&longer).unwrap_err();
+    assert_eq!((err.kind(), err.offset()), (ErrorKind::OtLength, 256));
+}
+
+#[test]
+fn probability_exposes_its_threshold() {
+    assert_eq!(Probability::new(0.25).threshold(), Some(th("c")));
+    assert_eq!(Probability::new(1.0).threshold(), Some(Threshold::ALWAYS));
+    assert_eq!(Probability::new(0.0).threshold(), None);
+    assert_eq!(
+        Probability::with_threshold(Some(th("8"))).threshold(),
+        Some(th("8"))
+    );
+}
+
+#[test]
+fn p6_consistency_is_judged_on_the_traces_randomness_not_on_fresh_bits() {
+    // A span with no parent, an incoming th:8 and fresh bits: following it checks the
+    // th against the trace-id's R (what later services read), not the unrecorded
+    // fresh bits. R = 0x90... passes th:8; the fresh bits (0x10...) would not.
+    let r_passes = with_r(0x90_0000_0000_0000);
+    let input = Input::child(Parent::None, trace(r_passes), Some("th:8"))
+        .with_fresh_randomness(0x10_0000_0000_0000);
+    assert_eq!(input.randomness(), Randomness::Fresh(0x10_0000_0000_0000));
+    assert_eq!(
+        input.follow(true).threshold(),
+        Some(th("8")),
+        "consistent with R"
+    );
+    // And the other way round: R = 0x10... fails th:8, whatever the fresh bits say.
+    let r_fails = with_r(0x10_0000_0000_0000);
+    let input = Input::child(Parent::None, trace(r_fails), Some("th:8"))
+        .with_fresh_randomness(0x90_0000_0000_0000);
+    assert_eq!(
+        input.follow(true).threshold(),
+        None,
+        "inconsistent with R: erased"
+    );
+}
+
+/// A sampler that ignores what it is told and answers with a decision made for a new
+/// trace with fresh randomness: its decision asks for an `rv`.
+struct AsksForRv;
+
+impl Sampler for AsksForRv {
+    fn decide(&self, input: &Input<'_>) -> Decision {
+        Input::root(input.trace_id(), false)
+            .with_fresh_randomness(0xf0_0000_0000_0000)
+            .probability(input.threshold())
+    }
+}
+
+#[test]
+fn p3_a_decision_that_asks_for_an_rv_never_replaces_one() {
+    // The span's ot already has an rv and a th: the decision keeps th:c, asks for a
+    // new rv, which is not written, so the tracestate is forwarded as it is.
+    // `ot` is not the first member, so any rewrite would move it to the front (S8).
+    let mut parent = local(P7_TRACE, SAMPLED, Some("rv:ce929d0e0e4736;th:c"), None);
+    parent.edit_tracestate(|s| s.insert("a", "1")).unwrap();
+    let before = parent.tracestate().as_str().to_string();
+    assert_eq!(before, "a=1,ot=rv:ce929d0e0e4736;th:c");
+    let (child, decision) = parent.child_decided(&mut SeededIds::new(1), &AsksForRv);
+    assert!(decision.is_sampled());
+    assert_eq!(decision.added_randomness(), Some(0xf0_0000_0000_0000));
+    assert_eq!(
+        child.tracestate().as_str(),
+        before,
+        "unchanged, byte for byte"
+    );
+    assert_eq!(child.tracestate().get("ot"), Some("rv:ce929d0e0e4736;th:c"));
+}
+
+#[test]
+fn decisions_read_the_ot_member_and_no_other() {
+    // Members whose keys share a start with `ot`, or have its length, come first.
+    for tracestate in [
+        "ab=1,o=2,otx=th:0,ot2=th:8,ot=th:c",
+        "otx=th:0,  ot=th:c  ,x=1",
+        "o=th:0,ot=th:c,ot=th:8",
+    ] {
+        let tp = traceparent(P7_TRACE, 0x03);
+        let follow = ParentBased::new(AlwaysOn);
+        let (child, decision) = serve(&tp, Some(tracestate), &follow);
+        // The left-most `ot` member is read (S7), its th:c is consistent with
+        // R = 0xce929d0e0e4736 and passed on (P6), and nothing is rewritten.
+        assert_eq!(decision.threshold(), Some(th("c")), "{tracestate}");
+        assert_eq!(decision.error(), None, "{tracestate}");
+        assert_eq!(child.tracestate().as_str(), tracestate);
     }
 }

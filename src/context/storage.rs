@@ -33,16 +33,8 @@ pub(crate) mod sealed {
         /// The tracestate text to forward; empty when there is none.
         fn as_str(&self) -> &str;
 
-        /// Replaces the tracestate with `state`'s.
-        fn store(&mut self, state: TraceState);
-
-        /// Runs `f` on an owned copy of the tracestate and keeps the result.
-        fn edit<R>(&mut self, f: impl FnOnce(&mut TraceState) -> R) -> R {
-            let mut state = TraceState::trusted(self.as_str());
-            let out = f(&mut state);
-            self.store(state);
-            out
-        }
+        /// Runs `f` on the tracestate as an owned state, and keeps what it leaves.
+        fn edit<R>(&mut self, f: impl FnOnce(&mut TraceState) -> R) -> R;
 
         /// Sets the `ot` member to `value`, or removes it.
         fn set_ot(&mut self, value: Option<&str>) -> Result<(), Error> {
@@ -109,10 +101,6 @@ impl sealed::Store for Borrowed<'_> {
         }
     }
 
-    fn store(&mut self, state: TraceState) {
-        *self = Self::Inline(state);
-    }
-
     fn edit<R>(&mut self, f: impl FnOnce(&mut TraceState) -> R) -> R {
         match self {
             Self::Inline(state) => f(state),
@@ -152,8 +140,11 @@ impl sealed::Store for Shared {
         self.0.as_deref().unwrap_or_default()
     }
 
-    fn store(&mut self, state: TraceState) {
+    fn edit<R>(&mut self, f: impl FnOnce(&mut TraceState) -> R) -> R {
+        let mut state = TraceState::trusted(self.as_str());
+        let out = f(&mut state);
         *self = Self::from_text(state.as_str());
+        out
     }
 
     fn into_shared(self) -> Shared {
@@ -170,14 +161,10 @@ impl<const CAP: usize> sealed::Store for TraceState<CAP> {
         TraceState::as_str(self)
     }
 
-    fn store(&mut self, state: TraceState) {
-        *self = Self::trusted(state.as_str());
-    }
-
     fn edit<R>(&mut self, f: impl FnOnce(&mut TraceState) -> R) -> R {
         let mut state = TraceState::trusted(TraceState::as_str(self));
         let out = f(&mut state);
-        self.store(state);
+        *self = Self::trusted(state.as_str());
         out
     }
 }

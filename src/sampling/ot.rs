@@ -74,7 +74,7 @@ impl<'a> OtValue<'a> {
             if !first.is_ascii_lowercase() {
                 return Err(Error::new(ErrorKind::SubKey, Reason::Invalid(first), at));
             }
-            at += 1;
+            // The first character is a letter: the rest are letters or digits.
             while at < b.len() && (b[at].is_ascii_lowercase() || b[at].is_ascii_digit()) {
                 at += 1;
             }
@@ -268,9 +268,10 @@ impl Writer {
 
 /// Whether `key` is one of the sub-keys in `before` (valid `key:value;` items).
 fn earlier_sub_key(before: &[u8], key: &[u8]) -> bool {
-    before
-        .split(|&c| c == b';')
-        .any(|item| item.len() > key.len() && item.starts_with(key) && item[key.len()] == b':')
+    before.split(|&c| c == b';').any(|item| {
+        item.strip_prefix(key)
+            .is_some_and(|rest| rest.first() == Some(&b':'))
+    })
 }
 
 /// `rv`: exactly 14 lowercase hex digits (rule P3).

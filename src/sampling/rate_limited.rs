@@ -196,8 +196,8 @@ mod locked {
             {
                 return false;
             }
-            let t = u64::from(self.high.load(Ordering::Relaxed)) << 32
-                | u64::from(self.low.load(Ordering::Relaxed));
+            let t = (u64::from(self.high.load(Ordering::Relaxed)) << 32)
+                + u64::from(self.low.load(Ordering::Relaxed));
             let next = f(t);
             if let Some(next) = next {
                 self.high.store((next >> 32) as u32, Ordering::Relaxed);

@@ -72,13 +72,9 @@ impl Threshold {
         if shift == 0 {
             return Some(Self(exact));
         }
-        let rounded = (exact + (1 << (shift - 1))) >> shift << shift;
-        // Rounding up to 2^56 would mean "never": keep the truncated value instead.
-        Some(Self(if rounded > MASK {
-            exact >> shift << shift
-        } else {
-            rounded
-        }))
+        // Rounding half up never reaches 2^56: the digit after the leading `f`s is
+        // not an `f` and is kept, so a carry stops there at the latest.
+        Some(Self((exact + (1 << (shift - 1))) >> shift << shift))
     }
 
     /// The threshold with value `t`, if `t < 2^56`.
@@ -163,7 +159,7 @@ pub(super) fn hex_value(digits: &str, kind: ErrorKind) -> Result<u64, Error> {
         let Some(d) = hex::digit(c) else {
             return Err(Error::new(kind, Reason::Invalid(c), i));
         };
-        value = value << 4 | u64::from(d);
+        value = (value << 4) + u64::from(d);
     }
     Ok(value)
 }

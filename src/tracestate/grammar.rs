@@ -76,7 +76,8 @@ fn scan_key(b: &[u8], start: usize) -> Result<usize, Fault> {
         };
         return Err((ErrorKind::Key, reason, start));
     }
-    let end = end_of_run(b, start + 1, KEY_REST);
+    // The first character is in the key's rest class too.
+    let end = end_of_run(b, start, KEY_REST);
     if end - start > MAX_KEY_LEN {
         return Err((
             ErrorKind::Key,
@@ -410,8 +411,7 @@ pub(crate) fn find_trusted<'t>(list: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
         rest = &rest[start..];
         let end = rest.iter().position(|&c| c == b',').unwrap_or(rest.len());
         let member = &rest[..end];
-        if member.len() > key.len() && member[key.len()] == b'=' && member.starts_with(key) {
-            let value = &member[key.len() + 1..];
+        if let Some(value) = member.strip_prefix(key).and_then(|v| v.strip_prefix(b"=")) {
             let trimmed = value.len() - value.iter().rev().take_while(|&&c| is_ows(c)).count();
             return Some(&value[..trimmed]);
         }

@@ -399,14 +399,15 @@ impl<const CAP: usize> TraceState<CAP> {
             self.remove_at(MAX_MEMBERS - 1);
         }
         if usize::from(self.len) + need + usize::from(self.count > 0) > CAP {
-            // Plan the S9 cut with the new member counted at the front.
+            // Plan the S9 cut with the new member counted at the front. At most 31
+            // members are left (a 32nd was evicted above), so the new one fits in.
             let n = self.len();
-            let mut lens = [0u16; MAX_MEMBERS + 1];
+            let mut lens = [0u16; MAX_MEMBERS];
             lens[0] = need as u16;
             for i in 0..n {
                 lens[i + 1] = self.member_len(i);
             }
-            let mut keep = [true; MAX_MEMBERS + 1];
+            let mut keep = [true; MAX_MEMBERS];
             plan_cut(&lens[..=n], &mut keep[..=n], CAP, Some(0));
             for i in (0..n).rev() {
                 if !keep[i + 1] {
