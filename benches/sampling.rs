@@ -65,14 +65,16 @@ fn sampling(c: &mut Criterion) {
         })
     });
 
-    // A decision applied to a child with an inline state: the kept trace's child
-    // gets `ot=th:c` at the front of its tracestate, the dropped one's none.
+    // A decision applied to a child of a sampled parent with an inline state: the
+    // kept trace's child gets `ot=th:c` at the front of its tracestate, the dropped
+    // one's none (a probability decision below an unsampled parent would not sample,
+    // rule P9).
     let vendors = b"rojo=00f067aa0ba902b7,congo=t61rcWkgMzE";
     let parents = [kept, dropped].map(|trace_id| {
         let mut parent = InlineContext::<512>::new_inline(
             trace_id,
             tracecontext::SpanId::from_static("00f067aa0ba902b7"),
-            TraceFlags::RANDOM,
+            TraceFlags::SAMPLED | TraceFlags::RANDOM,
         );
         parent.edit_tracestate(|s| *s = TraceState::parse(vendors).unwrap());
         parent
