@@ -1086,6 +1086,30 @@ fn forwarded_threshold<S: tracecontext::context::Storage>(
     OtValue::parse(ot).unwrap().threshold()
 }
 
+/// A decision reads the `ot` member, not a member whose key starts with `ot`, both
+/// from a single field (borrowed) and from fields joined by rule S2 (inline).
+#[test]
+fn a_decision_reads_the_ot_member_and_only_it() {
+    let sampler = ParentBased::new(Probability::new(0.5));
+    let th8 = Threshold::from_value(0x80_0000_0000_0000);
+    for fields in [
+        &[" otx=th:0 , ot=th:8 ,o=th:1 "][..],
+        &["otx=th:0", "ot=th:8,o=th:1"][..],
+    ] {
+        let mut incoming = vec![("traceparent", TP_RANDOM)];
+        incoming.extend(fields.iter().map(|field| ("tracestate", *field)));
+        let extracted = extract(incoming.as_slice());
+        let (child, decision) = parent(&extracted).child_decided(&mut SeededIds::new(1), &sampler);
+        // R = 0xce929d0e0e4736 >= th:8: sampled, and th:8 passed on (rule P6).
+        assert!(
+            decision.is_sampled() && decision.error().is_none(),
+            "{fields:?}"
+        );
+        assert_eq!(decision.threshold(), th8, "{fields:?}");
+        assert_eq!(forwarded_threshold(&child), th8, "{fields:?}");
+    }
+}
+
 #[test]
 fn forwarding_keeps_the_tracestate_byte_for_byte() {
     for (padded, inner, canonical) in [

@@ -5,9 +5,10 @@ use core::fmt;
 use crate::carrier::{Extractor, Values};
 use crate::error::Error;
 use crate::random::IdSource;
+use crate::sampling::OT_KEY;
 use crate::sampling::{Decision, Sampler};
 use crate::traceparent::{TRACEPARENT, TraceParent, trim_ows};
-use crate::tracestate::{Builder, TRACESTATE, TraceState, TraceStateView, Validation};
+use crate::tracestate::{Builder, TRACESTATE, TraceState, Validation, validate_noting};
 
 use super::Context;
 use super::storage::Borrowed;
@@ -145,14 +146,14 @@ impl<'a> Extracted<'a> {
         // Each arm builds the result where it is returned: a state moved through a
         // local would be a 700-byte copy.
         match (fields.first, fields.more, validation) {
-            (None, ..) => Self::continued(&traceparent, Borrowed::Text(""), None),
+            (None, ..) => Self::continued(&traceparent, Borrowed::NONE, None),
             (Some(field), false, Validation::Strict) => match read_field(field) {
-                Ok(text) => Self::continued(&traceparent, Borrowed::Text(text), None),
-                Err(error) => Self::continued(&traceparent, Borrowed::Text(""), Some(error)),
+                Ok(field) => Self::continued_text(&traceparent, field),
+                Err(error) => Self::continued(&traceparent, Borrowed::NONE, Some(error)),
             },
             _ => match join(&carrier, validation) {
-                Ok(state) => Self::continued(&traceparent, Borrowed::Inline(state), None),
-                Err(error) => Self::continued(&traceparent, Borrowed::Text(""), Some(error)),
+                Ok(state) => Self::continued(&traceparent, Borrowed::inline(state), None),
+                Err(error) => Self::continued(&traceparent, Borrowed::NONE, Some(error)),
             },
         }
     }
@@ -162,6 +163,22 @@ impl<'a> Extracted<'a> {
         Self::Continued {
             parent: Context::remote(traceparent, state),
             tracestate_error: error,
+        }
+    }
+
+    /// [`continued`](Self::continued) with a single field's text, the state built
+    /// where it is returned (moving a built one copies its whole inline form).
+    #[inline(always)]
+    fn continued_text(traceparent: &TraceParent, field: Field<'a>) -> Self {
+        Self::Continued {
+            parent: Context {
+                header: traceparent.encode_array(),
+                flags: traceparent.flags(),
+                remote: true,
+                parent_span_id: None,
+                state: Borrowed::text(field.text, field.ot),
+            },
+            tracestate_error: None,
         }
     }
 
@@ -244,15 +261,24 @@ impl fmt::Display for Extracted<'_> {
 }
 
 /// One `tracestate` field, valid as a whole: forwarded as it came (less the
-/// whitespace around it), with no copy.
+/// whitespace around it), with no copy. Where its `ot` value lies is noted on the
+/// way, for the sampling decision.
 #[inline]
-fn read_field(field: &[u8]) -> Result<&str, Error> {
-    let view = TraceStateView::parse(field)?;
-    if view.is_empty() {
-        return Ok("");
-    }
+fn read_field(field: &[u8]) -> Result<Field<'_>, Error> {
+    let Some(noted) = validate_noting(field, OT_KEY.as_bytes())? else {
+        return Ok(Field { text: "", ot: None });
+    };
+    let (lead, trimmed) = trim_ows(field);
     // Valid members are ASCII, so this never fails.
-    Ok(core::str::from_utf8(trim_ows(field).1).unwrap_or_default())
+    let text = core::str::from_utf8(trimmed).unwrap_or_default();
+    let ot = noted.value.map(|(start, end)| (start - lead, end - lead));
+    Ok(Field { text, ot })
+}
+
+/// A valid `tracestate` field: its text, and where its `ot` value lies in it.
+struct Field<'a> {
+    text: &'a str,
+    ot: Option<(usize, usize)>,
 }
 
 /// Several fields are joined (rule S2), and a lenient read keeps only the valid

@@ -201,7 +201,7 @@ impl<S: Storage> Context<S> {
         let random = ids.random_trace_ids();
         let trace_id = ids.trace_id();
         let flags = TraceFlags::NONE.with_random(random);
-        let mut root = Self::with_ids(trace_id, ids.span_id(), flags);
+        let span_id = ids.span_id();
         let mut input = Input::root(trace_id, random);
         if !random {
             if let Some(bits) = ids.randomness() {
@@ -209,8 +209,10 @@ impl<S: Storage> Context<S> {
             }
         }
         let decision = sampler.decide(&input);
-        let decision = root.apply(&input, decision);
-        (root, decision)
+        // Built where it is returned, as in `child_decided`.
+        let mut made = (Self::with_ids(trace_id, span_id, flags), decision);
+        made.1 = made.0.apply(&input, decision);
+        made
     }
 
     /// The `traceparent` this context sends: its span-id is the parent-id.
@@ -316,13 +318,17 @@ impl<S: Storage> Context<S> {
     pub fn child_with_span_id(&self, span_id: SpanId) -> Self {
         let mut header = self.header;
         hex::encode_words(hex::words_u64(span_id.to_u64()), &mut header, PARENT_ID_AT);
-        Self {
+        let mut child = Self {
             header,
             flags: self.flags,
             remote: false,
             parent_span_id: Some(self.span_id()),
-            state: self.state.clone(),
-        }
+            state: S::empty(),
+        };
+        // In place: a borrowed state is a slice, and a moved or cloned storage
+        // would copy the whole of its inline form.
+        child.state.clone_from(&self.state);
+        child
     }
 
     /// A child context with a new span-id from `ids`, sampled as `sampler` decides
@@ -353,11 +359,12 @@ impl<S: Storage> Context<S> {
         } else {
             Parent::Local(self.flags)
         };
-        let mut child = self.child(ids);
-        let input = Input::child(parent, self.trace_id(), storage::ot_value(&self.state));
+        let input = Input::child(parent, self.trace_id(), self.state.ot_value());
         let decision = sampler.decide(&input);
-        let decision = child.apply(&input, decision);
-        (child, decision)
+        // Built where it is returned: a child moved into the pair would be copied.
+        let mut made = (self.child(ids), decision);
+        made.1 = made.0.apply(&input, decision);
+        made
     }
 
     /// Applies a decision to a context just made (a new span-id, so rule T11 allows

@@ -30,8 +30,20 @@ pub(crate) mod sealed {
             super::Shared::from_text(self.as_str())
         }
 
+        /// [`EMPTY`](Self::EMPTY), made where it is used rather than copied from a
+        /// constant (which, for the hop's storage, copies its whole inline form).
+        #[inline(always)]
+        fn empty() -> Self {
+            Self::EMPTY
+        }
+
         /// The tracestate text to forward; empty when there is none.
         fn as_str(&self) -> &str;
+
+        /// The `ot` member's value.
+        fn ot_value(&self) -> Option<&str> {
+            super::find_ot(self.as_str())
+        }
 
         /// Runs `f` on the tracestate as an owned state, and keeps what it leaves.
         fn edit<R>(&mut self, f: impl FnOnce(&mut TraceState) -> R) -> R;
@@ -49,13 +61,6 @@ pub(crate) mod sealed {
     }
 }
 
-/// The `ot` member's value in a storage.
-pub(super) fn ot_value<S: Storage>(state: &S) -> Option<&str> {
-    let value = find_trusted(state.as_str().as_bytes(), OT_KEY.as_bytes())?;
-    // Validated tracestate values are ASCII.
-    core::str::from_utf8(value).ok()
-}
-
 /// The tracestate of a context made for one hop: borrowed from the request it was
 /// extracted from (a single field is forwarded exactly as received), or inline when
 /// it had to be joined from several fields or was changed. Never allocates.
@@ -63,12 +68,36 @@ pub(super) fn ot_value<S: Storage>(state: &S) -> Option<&str> {
 /// A [`Context<Borrowed<'a>>`](super::Context) lives as long as the request's
 /// headers; [`into_owned`](super::Context::into_owned) makes the `'static` one.
 #[derive(Debug)]
+pub struct Borrowed<'a>(Repr<'a>);
+
+#[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // inline on purpose: the hop never allocates
-pub enum Borrowed<'a> {
+enum Repr<'a> {
     /// A validated single field, forwarded verbatim; `""` when there is none.
-    Text(&'a str),
+    /// `ot` is where its `ot` member's value lies in `text`, noted while it was
+    /// validated, so a decision reads it without scanning the list again.
+    Text {
+        text: &'a str,
+        ot: Option<(usize, usize)>,
+    },
     /// A list that was joined, filtered or changed.
     Inline(TraceState),
+}
+
+impl<'a> Borrowed<'a> {
+    /// No tracestate.
+    pub(super) const NONE: Self = Self(Repr::Text { text: "", ot: None });
+
+    /// A validated single field, `text`, with its `ot` value at `ot` (byte offsets
+    /// in `text`).
+    pub(super) fn text(text: &'a str, ot: Option<(usize, usize)>) -> Self {
+        Self(Repr::Text { text, ot })
+    }
+
+    /// A list that was joined or filtered.
+    pub(super) const fn inline(state: TraceState) -> Self {
+        Self(Repr::Inline(state))
+    }
 }
 
 impl Clone for Borrowed<'_> {
@@ -76,42 +105,83 @@ impl Clone for Borrowed<'_> {
     /// 700 bytes, even for a borrowed slice.
     #[inline]
     fn clone(&self) -> Self {
-        match self {
-            Self::Text(text) => Self::Text(text),
-            Self::Inline(state) => Self::Inline(copy_state(state)),
+        match &self.0 {
+            Repr::Text { text, ot } => Self(Repr::Text { text, ot: *ot }),
+            Repr::Inline(state) => Self::copied(state),
+        }
+    }
+
+    /// Writes in place, so that a borrowed slice costs a slice, not a move of the
+    /// whole enum.
+    #[inline]
+    fn clone_from(&mut self, source: &Self) {
+        if let (Repr::Text { text, ot }, Repr::Text { text: from, ot: at }) =
+            (&mut self.0, &source.0)
+        {
+            *text = from;
+            *ot = *at;
+        } else {
+            *self = source.clone();
         }
     }
 }
 
-#[cold]
-#[inline(never)]
-fn copy_state(state: &TraceState) -> TraceState {
-    state.clone()
+impl Borrowed<'_> {
+    /// An inline state's copy, apart from the borrowed case so that case builds
+    /// its result in place.
+    #[cold]
+    #[inline(never)]
+    fn copied(state: &TraceState) -> Self {
+        Self(Repr::Inline(state.clone()))
+    }
 }
 
 impl Storage for Borrowed<'_> {}
 
 impl sealed::Store for Borrowed<'_> {
-    const EMPTY: Self = Self::Text("");
+    const EMPTY: Self = Self::NONE;
+
+    #[inline(always)]
+    fn empty() -> Self {
+        Self(Repr::Text { text: "", ot: None })
+    }
 
     fn as_str(&self) -> &str {
-        match self {
-            Self::Text(text) => text,
-            Self::Inline(state) => state.as_str(),
+        match &self.0 {
+            Repr::Text { text, .. } => text,
+            Repr::Inline(state) => state.as_str(),
+        }
+    }
+
+    #[inline]
+    fn ot_value(&self) -> Option<&str> {
+        match &self.0 {
+            Repr::Text { text, ot } => {
+                let (start, end) = (*ot)?;
+                text.get(start..end)
+            }
+            Repr::Inline(state) => find_ot(state.as_str()),
         }
     }
 
     fn edit<R>(&mut self, f: impl FnOnce(&mut TraceState) -> R) -> R {
-        match self {
-            Self::Inline(state) => f(state),
-            Self::Text(text) => {
+        match &mut self.0 {
+            Repr::Inline(state) => f(state),
+            Repr::Text { text, .. } => {
                 let mut state = TraceState::trusted(text);
                 let out = f(&mut state);
-                *self = Self::Inline(state);
+                self.0 = Repr::Inline(state);
                 out
             }
         }
     }
+}
+
+/// The `ot` member's value in a validated list.
+fn find_ot(list: &str) -> Option<&str> {
+    let value = find_trusted(list.as_bytes(), OT_KEY.as_bytes())?;
+    // Validated tracestate values are ASCII.
+    core::str::from_utf8(value).ok()
 }
 
 /// The tracestate of the context a service stores: shared, immutable text behind

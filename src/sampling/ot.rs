@@ -64,6 +64,16 @@ impl<'a> OtValue<'a> {
                 OT_MAX_LEN,
             ));
         }
+        // The common value, a threshold alone: what the loop below would read.
+        if let Some(digits) = text.strip_prefix("th:") {
+            if let Ok(th) = Threshold::parse(digits) {
+                return Ok(Self {
+                    text,
+                    th: Some(th),
+                    rv: None,
+                });
+            }
+        }
         let (mut th, mut rv) = (None, None);
         let mut at = 0;
         loop {

@@ -419,6 +419,30 @@ pub(crate) fn find_trusted<'t>(list: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
     }
 }
 
+/// Validates one field strictly as a whole list (what
+/// [`TraceStateView::parse`](super::TraceStateView::parse) checks), and notes on
+/// the way where the value of the first member with `key` lies in `field`, so that
+/// it can be read later without a second scan. `None` for a list with no members.
+pub(crate) fn validate_noting(field: &[u8], key: &[u8]) -> Result<Option<Noted>, Error> {
+    let mut noted: Option<Noted> = None;
+    for member in Scan::new(core::iter::once(field), Validation::Strict) {
+        let raw = member?;
+        let noted = noted.get_or_insert(Noted { value: None });
+        if noted.value.is_none() && raw.key() == key {
+            noted.value = Some((raw.eq + 1, raw.end));
+        }
+    }
+    Ok(noted)
+}
+
+/// What [`validate_noting`] found in a list with members.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Noted {
+    /// Where the value of the key's first member starts and ends, in bytes from
+    /// the start of the field.
+    pub(crate) value: Option<(usize, usize)>,
+}
+
 /// The number of members of a list already validated as a whole: its stretches
 /// between commas that are not only whitespace.
 pub(crate) fn count_trusted(list: &[u8]) -> usize {

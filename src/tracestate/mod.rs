@@ -16,7 +16,7 @@ mod view;
 pub use owned::{Iter, TraceState};
 pub use view::{TraceStateView, ViewIter};
 
-pub(crate) use grammar::find_trusted;
+pub(crate) use grammar::{find_trusted, validate_noting};
 pub(crate) use owned::{Builder, Built};
 
 /// The `tracestate` header name, lowercase (rule [S1](crate::rules#s1)). Match
