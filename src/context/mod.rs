@@ -349,6 +349,7 @@ impl<S: Storage> Context<S> {
     /// // R = 0xce929d0e0e4736 is below th:fd70a (1%): not sampled (P7).
     /// assert!(!decision.is_sampled() && !child.is_sampled());
     /// ```
+    #[inline]
     pub fn child_decided(
         &self,
         ids: &mut (impl IdSource + ?Sized),
@@ -369,10 +370,27 @@ impl<S: Storage> Context<S> {
 
     /// Applies a decision to a context just made (a new span-id, so rule T11 allows
     /// the sampled flag to change): its flag, and its `ot` member when that changes.
+    #[inline]
     fn apply(&mut self, input: &Input<'_>, decision: Decision) -> Decision {
         self.set_sampled(decision.is_sampled());
-        let written = match input.update(&decision) {
-            Ok(OtUpdate::Keep) => return decision,
+        match input.update(&decision) {
+            Ok(OtUpdate::Keep) => decision,
+            update => self.write_ot(input, decision, update),
+        }
+    }
+
+    /// The part of [`apply`](Self::apply) that changes the `ot` member: apart, so
+    /// that the common case, which leaves it alone, stays small.
+    #[cold]
+    #[inline(never)]
+    fn write_ot(
+        &mut self,
+        input: &Input<'_>,
+        decision: Decision,
+        update: Result<OtUpdate, Error>,
+    ) -> Decision {
+        let written = match update {
+            Ok(OtUpdate::Keep) => Ok(()),
             Ok(OtUpdate::Remove) => self.state.set_ot(None),
             Ok(OtUpdate::Set(value)) => self.state.set_ot(Some(&value)),
             Err(error) => Err(error),
