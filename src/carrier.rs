@@ -150,7 +150,17 @@ use crate::error::Error;
 /// already one too many, rule [T7](crate::rules#t7)), so [`push`](Values::push) says
 /// whether to go on and [`extend`](Values::extend) stops by itself.
 pub struct Values<'a, 's> {
-    sink: &'s mut dyn FnMut(&'a [u8]) -> bool,
+    to: To<'a, 's>,
+}
+
+/// Where the values go.
+enum To<'a, 's> {
+    /// To the reader's function.
+    Sink(&'s mut dyn FnMut(&'a [u8]) -> bool),
+    /// The first value is kept, and whether another came: what extraction asks
+    /// about `traceparent` and `tracestate`, answered with no call through the
+    /// function pointer.
+    FirstTwo { first: Option<&'a [u8]>, more: bool },
 }
 
 impl<'a, 's> Values<'a, 's> {
@@ -170,14 +180,48 @@ impl<'a, 's> Values<'a, 's> {
     /// assert_eq!(seen, [b"a=1".to_vec(), b"b=2".to_vec()]);
     /// ```
     pub fn new(sink: &'s mut dyn FnMut(&'a [u8]) -> bool) -> Self {
-        Self { sink }
+        Self { to: To::Sink(sink) }
+    }
+
+    /// Values of which only the first, and whether there is a second, are kept.
+    #[inline]
+    pub(crate) const fn first_two() -> Self {
+        Self {
+            to: To::FirstTwo {
+                first: None,
+                more: false,
+            },
+        }
+    }
+
+    /// For [`first_two`](Self::first_two): the first value, and whether there was
+    /// another.
+    #[inline]
+    pub(crate) fn into_first_two(self) -> (Option<&'a [u8]>, bool) {
+        match self.to {
+            To::FirstTwo { first, more } => (first, more),
+            To::Sink(_) => (None, false),
+        }
     }
 
     /// Hands over one value. Returns `false` when the reader wants no more: stop
     /// then.
     #[inline]
     pub fn push(&mut self, value: &'a [u8]) -> bool {
-        (self.sink)(value)
+        match &mut self.to {
+            To::Sink(sink) => sink(value),
+            To::FirstTwo { first: None, .. } => {
+                self.to = To::FirstTwo {
+                    first: Some(value),
+                    more: false,
+                };
+                true
+            }
+            To::FirstTwo { more, .. } => {
+                *more = true;
+                false
+            }
+        }
     }
 
     /// Hands over values in order, until the reader wants no more.

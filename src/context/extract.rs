@@ -87,7 +87,6 @@ pub enum Extracted<'a> {
 }
 
 /// The first value of a header and whether there was a second.
-#[derive(Default)]
 struct FirstTwo<'a> {
     first: Option<&'a [u8]>,
     more: bool,
@@ -96,18 +95,10 @@ struct FirstTwo<'a> {
 impl<'a> FirstTwo<'a> {
     #[inline]
     fn read(carrier: &impl Extractor<'a>, name: &str) -> Self {
-        let mut found = Self::default();
-        let mut take = |value: &'a [u8]| {
-            if found.first.is_none() {
-                found.first = Some(value);
-                true
-            } else {
-                found.more = true;
-                false
-            }
-        };
-        carrier.get_all(name, &mut Values::new(&mut take));
-        found
+        let mut values = Values::first_two();
+        carrier.get_all(name, &mut values);
+        let (first, more) = values.into_first_two();
+        Self { first, more }
     }
 }
 
