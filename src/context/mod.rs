@@ -316,19 +316,25 @@ impl<S: Storage> Context<S> {
     #[must_use]
     #[inline]
     pub fn child_with_span_id(&self, span_id: SpanId) -> Self {
+        let mut child = self.shell(span_id);
+        // In place: a borrowed state is a slice, and a moved or cloned storage
+        // would copy the whole of its inline form.
+        child.state.clone_from(&self.state);
+        child
+    }
+
+    /// A child with the span-id `span_id` and no tracestate yet.
+    #[inline(always)]
+    fn shell(&self, span_id: SpanId) -> Self {
         let mut header = self.header;
         hex::encode_words(hex::words_u64(span_id.to_u64()), &mut header, PARENT_ID_AT);
-        let mut child = Self {
+        Self {
             header,
             flags: self.flags,
             remote: false,
             parent_span_id: Some(self.span_id()),
             state: S::empty(),
-        };
-        // In place: a borrowed state is a slice, and a moved or cloned storage
-        // would copy the whole of its inline form.
-        child.state.clone_from(&self.state);
-        child
+        }
     }
 
     /// A child context with a new span-id from `ids`, sampled as `sampler` decides
@@ -362,8 +368,10 @@ impl<S: Storage> Context<S> {
         };
         let input = Input::child(parent, self.trace_id(), self.state.ot_value());
         let decision = sampler.decide(&input);
-        // Built where it is returned: a child moved into the pair would be copied.
-        let mut made = (self.child(ids), decision);
+        // Built where it is returned, its state filled in place: a child made
+        // apart and moved into the pair would be copied whole.
+        let mut made = (self.shell(ids.span_id()), decision);
+        made.0.state.clone_from(&self.state);
         made.1 = made.0.apply(&input, decision);
         made
     }
