@@ -86,20 +86,13 @@ pub enum Extracted<'a> {
     Invalid(Error),
 }
 
-/// The first value of a header and whether there was a second.
-struct FirstTwo<'a> {
-    first: Option<&'a [u8]>,
-    more: bool,
-}
-
-impl<'a> FirstTwo<'a> {
-    #[inline]
-    fn read(carrier: &impl Extractor<'a>, name: &str) -> Self {
-        let mut values = Values::first_two();
-        carrier.get_all(name, &mut values);
-        let (first, more) = values.into_first_two();
-        Self { first, more }
-    }
+/// The first value of the header `name` in `carrier`, and whether there was a
+/// second.
+#[inline]
+fn first_two<'a>(carrier: &impl Extractor<'a>, name: &str) -> (Option<&'a [u8]>, bool) {
+    let mut values = Values::first_two();
+    carrier.get_all(name, &mut values);
+    values.into_first_two()
 }
 
 impl<'a> Extracted<'a> {
@@ -122,23 +115,22 @@ impl<'a> Extracted<'a> {
     /// ```
     #[inline]
     pub fn from_carrier(carrier: impl Extractor<'a>, validation: Validation) -> Self {
-        let traceparent = FirstTwo::read(&carrier, TRACEPARENT);
-        let Some(first) = traceparent.first else {
+        let (first, more) = first_two(&carrier, TRACEPARENT);
+        let Some(first) = first else {
             return Self::Missing;
         };
-        if traceparent.more {
+        if more {
             return Self::Invalid(Error::duplicate(TRACEPARENT));
         }
         let traceparent = match TraceParent::parse(first) {
             Ok(traceparent) => traceparent,
             Err(error) => return Self::Invalid(error),
         };
-        let fields = FirstTwo::read(&carrier, TRACESTATE);
         // Each arm builds the result where it is returned: a state moved through a
         // local would be a 700-byte copy.
-        match (fields.first, fields.more, validation) {
-            (None, ..) => Self::continued(&traceparent, Borrowed::NONE, None),
-            (Some(field), false, Validation::Strict) => match read_field(field) {
+        match (first_two(&carrier, TRACESTATE), validation) {
+            ((None, _), _) => Self::continued(&traceparent, Borrowed::NONE, None),
+            ((Some(field), false), Validation::Strict) => match read_field(field) {
                 Ok(field) => Self::continued_text(&traceparent, field),
                 Err(error) => Self::continued(&traceparent, Borrowed::NONE, Some(error)),
             },
@@ -158,7 +150,8 @@ impl<'a> Extracted<'a> {
     }
 
     /// [`continued`](Self::continued) with a single field's text, the state built
-    /// where it is returned (moving a built one copies its whole inline form).
+    /// where it is returned: passing a built one to [`Context::remote`] copies its
+    /// whole inline form.
     #[inline(always)]
     fn continued_text(traceparent: &TraceParent, field: Field<'a>) -> Self {
         Self::Continued {

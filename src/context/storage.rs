@@ -90,6 +90,7 @@ impl<'a> Borrowed<'a> {
 
     /// A validated single field, `text`, with its `ot` value at `ot` (byte offsets
     /// in `text`).
+    #[inline(always)]
     pub(super) fn text(text: &'a str, ot: Option<(usize, usize)>) -> Self {
         Self(Repr::Text { text, ot })
     }
@@ -143,7 +144,7 @@ impl sealed::Store for Borrowed<'_> {
 
     #[inline(always)]
     fn empty() -> Self {
-        Self(Repr::Text { text: "", ot: None })
+        Self::text("", None)
     }
 
     fn as_str(&self) -> &str {
