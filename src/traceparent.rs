@@ -116,6 +116,31 @@ impl TraceParent {
         }
     }
 
+    /// [`parse`](Self::parse), and the header a context sends for it: the text
+    /// that was read, with version `00` and only the known flags (what
+    /// [`encode_array`](Self::encode_array) would write, without encoding the IDs
+    /// again).
+    #[inline(always)]
+    pub(crate) const fn parse_with_header(input: &[u8]) -> Result<(Self, [u8; Self::LEN]), Error> {
+        let (start, s) = trim_ows(input);
+        match (Self::parse_trimmed(s), s.first_chunk::<{ Self::LEN }>()) {
+            (Some(tp), Some(text)) => Ok((tp, tp.resend(text))),
+            _ => Err(diagnose(s).shifted(start)),
+        }
+    }
+
+    /// `text`, from which `self` was parsed, as the header to send on.
+    #[inline(always)]
+    const fn resend(&self, text: &[u8; Self::LEN]) -> [u8; Self::LEN] {
+        let mut out = *text;
+        out[0] = b'0';
+        out[1] = b'0';
+        let [hi, lo] = hex::byte_digits(self.flags.known().bits());
+        out[FLAGS_AT] = hi;
+        out[FLAGS_AT + 1] = lo;
+        out
+    }
+
     /// Parses a value that has no whitespace around it (a caller trimmed it), with
     /// nothing stripped: trailing spaces are part of the value.
     pub(crate) const fn parse_exact(s: &[u8]) -> Result<Self, Error> {
@@ -424,5 +449,25 @@ mod tests {
         let e = TraceParent::parse(b"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01x")
             .unwrap_err();
         assert_eq!((e.kind(), e.offset()), (ErrorKind::ParentId, 36));
+    }
+
+    #[test]
+    fn the_header_read_is_the_header_encoded() {
+        for input in [
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            " 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00\t",
+            // A later version, reserved flags and an extension: sent on as 00,
+            // known flags only, nothing after the flags.
+            "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-ff-what-ever",
+            "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-f2",
+        ] {
+            let (tp, header) = TraceParent::parse_with_header(input.as_bytes()).unwrap();
+            assert_eq!(tp, TraceParent::parse(input.as_bytes()).unwrap());
+            assert_eq!(header, tp.encode_array(), "{input}");
+        }
+        let bad = b" 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0G";
+        let e = TraceParent::parse_with_header(bad).unwrap_err();
+        assert_eq!(e, TraceParent::parse(bad).unwrap_err());
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::TraceFlags, 55));
     }
 }

@@ -122,29 +122,34 @@ impl<'a> Extracted<'a> {
         if more {
             return Self::Invalid(Error::duplicate(TRACEPARENT));
         }
-        let traceparent = match TraceParent::parse(first) {
-            Ok(traceparent) => traceparent,
+        let (traceparent, header) = match TraceParent::parse_with_header(first) {
+            Ok(read) => read,
             Err(error) => return Self::Invalid(error),
         };
         // Each arm builds the result where it is returned: a state moved through a
         // local would be a 700-byte copy.
         match (first_two(&carrier, TRACESTATE), validation) {
-            ((None, _), _) => Self::continued(&traceparent, Borrowed::NONE, None),
+            ((None, _), _) => Self::continued(&traceparent, header, Borrowed::NONE, None),
             ((Some(field), false), Validation::Strict) => match read_field(field) {
-                Ok(field) => Self::continued_text(&traceparent, field),
-                Err(error) => Self::continued(&traceparent, Borrowed::NONE, Some(error)),
+                Ok(field) => Self::continued_text(&traceparent, header, field),
+                Err(error) => Self::continued(&traceparent, header, Borrowed::NONE, Some(error)),
             },
             _ => match join(&carrier, validation) {
-                Ok(state) => Self::continued(&traceparent, Borrowed::inline(state), None),
-                Err(error) => Self::continued(&traceparent, Borrowed::NONE, Some(error)),
+                Ok(state) => Self::continued(&traceparent, header, Borrowed::inline(state), None),
+                Err(error) => Self::continued(&traceparent, header, Borrowed::NONE, Some(error)),
             },
         }
     }
 
     #[inline(always)]
-    fn continued(traceparent: &TraceParent, state: Borrowed<'a>, error: Option<Error>) -> Self {
+    fn continued(
+        traceparent: &TraceParent,
+        header: [u8; TraceParent::LEN],
+        state: Borrowed<'a>,
+        error: Option<Error>,
+    ) -> Self {
         Self::Continued {
-            parent: Context::remote(traceparent, state),
+            parent: Context::remote(traceparent, header, state),
             tracestate_error: error,
         }
     }
@@ -153,10 +158,14 @@ impl<'a> Extracted<'a> {
     /// where it is returned: passing a built one to [`Context::remote`] copies its
     /// whole inline form.
     #[inline(always)]
-    fn continued_text(traceparent: &TraceParent, field: Field<'a>) -> Self {
+    fn continued_text(
+        traceparent: &TraceParent,
+        header: [u8; TraceParent::LEN],
+        field: Field<'a>,
+    ) -> Self {
         Self::Continued {
             parent: Context {
-                header: traceparent.encode_array(),
+                header,
                 flags: traceparent.flags(),
                 remote: true,
                 parent_span_id: None,

@@ -182,10 +182,16 @@ impl<S: Storage> Context<S> {
         }
     }
 
-    /// The context a caller sent: `traceparent` as read, and its `tracestate`.
-    pub(crate) fn remote(traceparent: &TraceParent, state: S) -> Self {
+    /// The context a caller sent: `traceparent` as read (`header` is what
+    /// [`TraceParent::parse_with_header`] gave for it), and its `tracestate`.
+    #[inline(always)]
+    pub(crate) fn remote(
+        traceparent: &TraceParent,
+        header: [u8; TraceParent::LEN],
+        state: S,
+    ) -> Self {
         Self {
-            header: traceparent.encode_array(),
+            header,
             flags: traceparent.flags(),
             remote: true,
             parent_span_id: None,
@@ -355,7 +361,7 @@ impl<S: Storage> Context<S> {
     /// // R = 0xce929d0e0e4736 is below th:fd70a (1%): not sampled (P7).
     /// assert!(!decision.is_sampled() && !child.is_sampled());
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn child_decided(
         &self,
         ids: &mut (impl IdSource + ?Sized),
