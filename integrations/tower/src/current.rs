@@ -1,0 +1,315 @@
+//! The current context: which trace the code running now belongs to.
+//!
+//! Each thread has one slot. [`scope`] fills it for a closure, [`enter`] until a
+//! guard drops, and [`WithContext`] for every poll of a future, so a future keeps
+//! its context across `.await` points and onto whatever thread an executor moves it
+//! to. Nothing here knows about a runtime: a task spawned with `tokio::spawn`,
+//! `async_std::task::spawn` or a `smol` executor carries its context when it is
+//! wrapped with [`FutureExt::in_current_context`]; a plain thread, when its closure
+//! is wrapped with [`bind`].
+//!
+//! ```
+//! use tracecontext::{Context, SpanId, TraceFlags, TraceId};
+//! use tracecontext_tower::current::{self, FutureExt};
+//!
+//! let context = Context::new(
+//!     TraceId::from_static("4bf92f3577b34da6a3ce929d0e0e4736"),
+//!     SpanId::from_static("00f067aa0ba902b7"),
+//!     TraceFlags::SAMPLED,
+//! );
+//! assert!(current::get().is_none());
+//!
+//! // For a closure.
+//! let seen = current::scope(context.clone(), || current::get().map(|c| c.trace_id()));
+//! assert_eq!(seen, Some(context.trace_id()));
+//!
+//! // For a future, on every poll; and for a thread.
+//! let task = async { current::get().map(|c| c.span_id()) }.with_context(context.clone());
+//! let thread = current::scope(context.clone(), || std::thread::spawn(current::bind(|| current::get())));
+//! assert_eq!(thread.join().unwrap().map(|c| c.span_id()), Some(context.span_id()));
+//! # drop(task);
+//! ```
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context as TaskContext, Poll};
+use std::cell::RefCell;
+
+use tracecontext::Context;
+
+std::thread_local! {
+    static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
+}
+
+/// Puts `context` in this thread's slot and returns what was there.
+fn swap(context: Option<Context>) -> Option<Context> {
+    CURRENT.with(|slot| slot.replace(context))
+}
+
+/// The current context, if any: a clone of it (an `Arc` count, no tracestate copy).
+#[must_use]
+pub fn get() -> Option<Context> {
+    CURRENT.with(|slot| slot.borrow().clone())
+}
+
+/// Runs `f` with the current context borrowed, without cloning it.
+///
+/// ```
+/// use tracecontext_tower::current;
+///
+/// let sampled = current::with(|context| context.is_some_and(|c| c.is_sampled()));
+/// assert!(!sampled); // nothing is current here
+/// ```
+pub fn with<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
+    CURRENT.with(|slot| f(slot.borrow().as_ref()))
+}
+
+/// Runs `f` with `context` as the current context; the previous one is current
+/// again afterwards, also when `f` panics.
+pub fn scope<R>(context: Context, f: impl FnOnce() -> R) -> R {
+    let _entered = enter(context);
+    f()
+}
+
+/// Makes `context` the current context until the returned guard drops, which makes
+/// the previous one current again. Guards must drop in the reverse order of their
+/// making (as they do when they are scoped locals).
+///
+/// The guard is neither `Send` nor `Sync`: the slot belongs to this thread. Do not
+/// hold it across an `.await`; wrap the future with [`FutureExt::with_context`]
+/// instead.
+pub fn enter(context: Context) -> Entered {
+    Entered {
+        previous: swap(Some(context)),
+        _not_send: core::marker::PhantomData,
+    }
+}
+
+/// The guard of [`enter`].
+#[must_use = "the context is current only while the guard lives"]
+pub struct Entered {
+    previous: Option<Context>,
+    _not_send: core::marker::PhantomData<*const ()>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        swap(self.previous.take());
+    }
+}
+
+impl core::fmt::Debug for Entered {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Entered").finish_non_exhaustive()
+    }
+}
+
+/// Wraps `f` so that it runs with the context that is current now: for
+/// `std::thread::spawn`, thread pools and callbacks run elsewhere.
+///
+/// ```
+/// use tracecontext::{Context, SpanId, TraceFlags, TraceId};
+/// use tracecontext_tower::current;
+///
+/// let context = Context::new(
+///     TraceId::from_static("4bf92f3577b34da6a3ce929d0e0e4736"),
+///     SpanId::from_static("00f067aa0ba902b7"),
+///     TraceFlags::SAMPLED,
+/// );
+/// let worker = current::scope(context.clone(), || {
+///     std::thread::spawn(current::bind(|| current::get().map(|c| c.trace_id())))
+/// });
+/// assert_eq!(worker.join().unwrap(), Some(context.trace_id()));
+/// ```
+pub fn bind<R>(f: impl FnOnce() -> R) -> impl FnOnce() -> R {
+    let context = get();
+    move || {
+        let _entered = Entered {
+            previous: swap(context),
+            _not_send: core::marker::PhantomData,
+        };
+        f()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future that runs with a context: it is current during every poll of the
+    /// inner future, on whichever thread polls it. Made by [`FutureExt`].
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct WithContext<F> {
+        #[pin]
+        inner: F,
+        context: Option<Context>,
+    }
+}
+
+impl<F> WithContext<F> {
+    /// `inner`, run with `context` current (`None`: with no current context).
+    pub fn new(inner: F, context: Option<Context>) -> Self {
+        Self { inner, context }
+    }
+
+    /// The context the future runs with.
+    #[must_use]
+    pub fn context(&self) -> Option<&Context> {
+        self.context.as_ref()
+    }
+}
+
+impl<F: Future> Future for WithContext<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        // The context moves into the slot for the poll and back out after it, so
+        // each poll costs two swaps and no clone.
+        let restore = Restore {
+            previous: swap(this.context.take()),
+            back: this.context,
+        };
+        let poll = this.inner.poll(cx);
+        drop(restore);
+        poll
+    }
+}
+
+/// Puts the slot's context back into the future, and the previous one into the
+/// slot, when a poll ends (by returning or by unwinding).
+struct Restore<'a> {
+    previous: Option<Context>,
+    back: &'a mut Option<Context>,
+}
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        *self.back = swap(self.previous.take());
+    }
+}
+
+/// Runs futures with a context; implemented for every future.
+///
+/// ```
+/// use tracecontext_tower::current::{self, FutureExt};
+///
+/// # async fn work() {}
+/// # async fn handler() {
+/// // Inside a request: the spawned task carries the request's context.
+/// tokio::spawn(async {
+///     assert!(current::get().is_some());
+///     work().await;
+/// }.in_current_context());
+/// # }
+/// ```
+pub trait FutureExt: Future + Sized {
+    /// Runs this future with `context` current.
+    fn with_context(self, context: Context) -> WithContext<Self> {
+        WithContext::new(self, Some(context))
+    }
+
+    /// Runs this future with the context that is current now (if any): for
+    /// `spawn`, which runs a future elsewhere, later.
+    fn in_current_context(self) -> WithContext<Self> {
+        WithContext::new(self, get())
+    }
+}
+
+impl<F: Future> FutureExt for F {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+    use tracecontext::{SpanId, TraceFlags, TraceId};
+
+    fn context(span: u64) -> Context {
+        Context::new(
+            TraceId::from_u128(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736).unwrap(),
+            SpanId::from_u64(span).unwrap(),
+            TraceFlags::SAMPLED,
+        )
+    }
+
+    fn span() -> Option<u64> {
+        with(|c| c.map(|c| c.span_id().to_u64()))
+    }
+
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    #[test]
+    fn scopes_nest_and_restore() {
+        assert_eq!(span(), None);
+        scope(context(1), || {
+            assert_eq!(span(), Some(1));
+            scope(context(2), || assert_eq!(span(), Some(2)));
+            assert_eq!(span(), Some(1));
+            assert_eq!(get().map(|c| c.span_id().to_u64()), Some(1));
+        });
+        assert_eq!(span(), None);
+    }
+
+    #[test]
+    fn a_panic_restores_the_previous_context() {
+        let _outer = enter(context(1));
+        let caught = std::panic::catch_unwind(|| scope(context(2), || panic!("inside")));
+        assert!(caught.is_err());
+        assert_eq!(span(), Some(1));
+    }
+
+    #[test]
+    fn a_future_has_its_context_on_every_poll_and_not_between() {
+        let mut polls = 0;
+        let future = core::future::poll_fn(|cx| {
+            assert_eq!(span(), Some(7));
+            polls += 1;
+            if polls < 3 {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            } else {
+                Poll::Ready(polls)
+            }
+        });
+        let mut future = core::pin::pin!(future.with_context(context(7)));
+        assert_eq!(future.context().map(|c| c.span_id().to_u64()), Some(7));
+        let waker = Waker::from(Arc::new(Noop));
+        let mut cx = TaskContext::from_waker(&waker);
+        let _outer = enter(context(1));
+        loop {
+            match future.as_mut().poll(&mut cx) {
+                Poll::Ready(n) => {
+                    assert_eq!(n, 3);
+                    break;
+                }
+                // Between polls the poller's own context is current.
+                Poll::Pending => assert_eq!(span(), Some(1)),
+            }
+        }
+        assert_eq!(span(), Some(1));
+    }
+
+    #[test]
+    fn in_current_context_captures_at_wrapping_time() {
+        let future = scope(context(3), || async { span() }.in_current_context());
+        assert_eq!(span(), None);
+        let waker = Waker::from(Arc::new(Noop));
+        let mut cx = TaskContext::from_waker(&waker);
+        let mut future = core::pin::pin!(future);
+        assert_eq!(future.as_mut().poll(&mut cx), Poll::Ready(Some(3)));
+    }
+
+    #[test]
+    fn bind_carries_the_context_to_another_thread_only() {
+        let job = scope(context(5), || bind(span));
+        assert_eq!(std::thread::spawn(job).join().unwrap(), Some(5));
+        let unbound = scope(context(5), || std::thread::spawn(span));
+        assert_eq!(unbound.join().unwrap(), None);
+        // Run here, a bound closure restores this thread's context after it.
+        let _outer = enter(context(1));
+        assert_eq!(scope(context(5), || bind(span))(), Some(5));
+        assert_eq!(span(), Some(1));
+    }
+}
