@@ -12,7 +12,7 @@ use tracecontext::{Context, ThreadIds};
 ///
 /// For each request it takes the parent: a [`Context`] in the request's extensions
 /// if there is one (to choose it per request), else the
-/// [current](crate::current) context. It makes a child of it (a new span-id: the
+/// [current](mod@crate::current) context. It makes a child of it (a new span-id: the
 /// span of this call) and writes `traceparent` and `tracestate` into the request's
 /// headers, replacing any there. With no parent, the request goes out as it is.
 ///

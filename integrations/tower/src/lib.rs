@@ -2,12 +2,12 @@
 //!
 //! - [`ServerLayer`]: every incoming request continues its caller's trace (or
 //!   starts one, and says why), decided by a shared sampler; the context is in the
-//!   request's extensions and is the [current](current) context while the request
+//!   request's extensions and is the [current](mod@current) context while the request
 //!   is served.
 //! - [`ClientLayer`]: every outgoing request carries a child of the current
 //!   context; [`outgoing_headers`] does the same for clients that are not tower
 //!   services (reqwest).
-//! - [`current`]: the current context in async code and threads, for any runtime:
+//! - [`current`](mod@current): the current context in async code and threads, for any runtime:
 //!   [`current()`], [`current::scope`], [`FutureExt::in_current_context`] for
 //!   spawned tasks, [`current::bind`] for threads.
 //! - Logs: [`Ids`] for any logger; with the `tracing` feature the server layer

@@ -51,7 +51,7 @@ impl Ids {
         }
     }
 
-    /// The ids of the [current](crate::current) context, if there is one.
+    /// The ids of the [current](mod@crate::current) context, if there is one.
     #[must_use]
     pub fn current() -> Option<Self> {
         crate::current::with(|context| context.map(Self::of))

@@ -30,7 +30,7 @@ type ReportHook = Arc<dyn Fn(&Report) + Send + Sync>;
 /// no valid `traceparent`. That context (a [`tracecontext::Context`]) is
 ///
 /// - in the request's extensions, for handlers (axum: `Extension<Context>`);
-/// - the [current](crate::current) context while the inner service runs, so code
+/// - the [current](mod@crate::current) context while the inner service runs, so code
 ///   called from the handler and tasks it spawns with
 ///   [`in_current_context`](crate::current::FutureExt::in_current_context) see it,
 ///   and the [`ClientLayer`](crate::ClientLayer) sends it on;
