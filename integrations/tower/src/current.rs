@@ -37,6 +37,8 @@ use std::cell::RefCell;
 
 use tracecontext::Context;
 
+use crate::log::LogSpan;
+
 std::thread_local! {
     static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
 }
@@ -105,7 +107,9 @@ impl core::fmt::Debug for Entered {
 }
 
 /// Wraps `f` so that it runs with the context that is current now: for
-/// `std::thread::spawn`, thread pools and callbacks run elsewhere.
+/// `std::thread::spawn`, thread pools and callbacks run elsewhere. With the
+/// `tracing` feature it also runs in the `tracing` span current now, so its log
+/// lines carry the request's ids.
 ///
 /// ```
 /// use tracecontext::{Context, SpanId, TraceFlags, TraceId};
@@ -123,12 +127,15 @@ impl core::fmt::Debug for Entered {
 /// ```
 pub fn bind<R>(f: impl FnOnce() -> R) -> impl FnOnce() -> R {
     let context = get();
+    let span = LogSpan::current();
     move || {
-        let _entered = Entered {
-            previous: swap(context),
-            _not_send: core::marker::PhantomData,
-        };
-        f()
+        span.in_scope(|| {
+            let _entered = Entered {
+                previous: swap(context),
+                _not_send: core::marker::PhantomData,
+            };
+            f()
+        })
     }
 }
 
@@ -141,13 +148,23 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         context: Option<Context>,
+        span: LogSpan,
     }
 }
 
 impl<F> WithContext<F> {
     /// `inner`, run with `context` current (`None`: with no current context).
     pub fn new(inner: F, context: Option<Context>) -> Self {
-        Self { inner, context }
+        Self::in_span(inner, context, LogSpan::none())
+    }
+
+    /// `inner`, run with `context` current and in `span`.
+    pub(crate) fn in_span(inner: F, context: Option<Context>, span: LogSpan) -> Self {
+        Self {
+            inner,
+            context,
+            span,
+        }
     }
 
     /// The context the future runs with.
@@ -162,15 +179,18 @@ impl<F: Future> Future for WithContext<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        // The context moves into the slot for the poll and back out after it, so
-        // each poll costs two swaps and no clone.
-        let restore = Restore {
-            previous: swap(this.context.take()),
-            back: this.context,
-        };
-        let poll = this.inner.poll(cx);
-        drop(restore);
-        poll
+        let (inner, context) = (this.inner, this.context);
+        this.span.in_scope(|| {
+            // The context moves into the slot for the poll and back out after it,
+            // so each poll costs two swaps and no clone.
+            let restore = Restore {
+                previous: swap(context.take()),
+                back: context,
+            };
+            let poll = inner.poll(cx);
+            drop(restore);
+            poll
+        })
     }
 }
 
@@ -202,15 +222,19 @@ impl Drop for Restore<'_> {
 /// # }
 /// ```
 pub trait FutureExt: Future + Sized {
-    /// Runs this future with `context` current.
+    /// Runs this future with `context` current. (With the `tracing` feature it
+    /// enters no `tracing` span of its own: its log lines are in the span of
+    /// whoever polls it.)
     fn with_context(self, context: Context) -> WithContext<Self> {
         WithContext::new(self, Some(context))
     }
 
     /// Runs this future with the context that is current now (if any): for
-    /// `spawn`, which runs a future elsewhere, later.
+    /// `spawn`, which runs a future elsewhere, later. With the `tracing` feature
+    /// the future also runs in the `tracing` span current now, so the spawned
+    /// task's log lines carry the request's ids.
     fn in_current_context(self) -> WithContext<Self> {
-        WithContext::new(self, get())
+        WithContext::in_span(self, get(), LogSpan::current())
     }
 }
 

@@ -73,15 +73,18 @@ impl fmt::Display for Ids {
     }
 }
 
-/// The `tracing` span of one request (nothing without the `tracing` feature).
-pub(crate) struct RequestSpan {
+/// The `tracing` span a future or a closure runs in, beside its context: the
+/// request's span the server layer opens, or the span current when a task was
+/// wrapped for `spawn`. Nothing without the `tracing` feature.
+pub(crate) struct LogSpan {
     #[cfg(feature = "tracing")]
     span: tracing::Span,
 }
 
-impl RequestSpan {
+impl LogSpan {
+    /// The span of one request, whose fields are its context's ids.
     #[cfg(feature = "tracing")]
-    pub(crate) fn new<B>(context: &Context, request: &http::Request<B>) -> Self {
+    pub(crate) fn request<B>(context: &Context, request: &http::Request<B>) -> Self {
         let span = tracing::info_span!(
             "request",
             method = %request.method(),
@@ -98,8 +101,24 @@ impl RequestSpan {
     }
 
     #[cfg(not(feature = "tracing"))]
-    pub(crate) fn new<B>(_: &Context, _: &http::Request<B>) -> Self {
+    pub(crate) fn request<B>(_: &Context, _: &http::Request<B>) -> Self {
         Self {}
+    }
+
+    /// The span current now, to enter again elsewhere.
+    pub(crate) fn current() -> Self {
+        Self {
+            #[cfg(feature = "tracing")]
+            span: tracing::Span::current(),
+        }
+    }
+
+    /// No span: what runs in it stays in the span of whoever runs it.
+    pub(crate) fn none() -> Self {
+        Self {
+            #[cfg(feature = "tracing")]
+            span: tracing::Span::none(),
+        }
     }
 
     #[inline]
@@ -107,6 +126,15 @@ impl RequestSpan {
         #[cfg(feature = "tracing")]
         let _entered = self.span.enter();
         f()
+    }
+}
+
+impl fmt::Debug for LogSpan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("LogSpan");
+        #[cfg(feature = "tracing")]
+        out.field("span", &self.span);
+        out.finish()
     }
 }
 

@@ -14,7 +14,7 @@ use tracecontext::sampling::{AlwaysOn, Decision, Input, Parent, ParentBased, Sam
 use tracecontext::{Context, Error, Extracted, ThreadIds};
 
 use crate::current::WithContext;
-use crate::log::RequestSpan;
+use crate::log::LogSpan;
 
 /// A shared sampler, as the layer holds it.
 pub type SharedSampler = Arc<dyn Sampler + Send + Sync>;
@@ -320,7 +320,7 @@ where
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let (context, report) = self.config.context(request.headers());
-        let span = RequestSpan::new(&context, &request);
+        let span = LogSpan::request(&context, &request);
         let timing = if self.config.server_timing {
             HeaderValue::from_str(context.server_timing().as_str()).ok()
         } else {
@@ -337,9 +337,8 @@ where
             self.inner.call(request)
         });
         ServerFuture {
-            inner: WithContext::new(inner, Some(context)),
+            inner: WithContext::in_span(inner, Some(context), span),
             timing,
-            span,
         }
     }
 }
@@ -352,7 +351,6 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: WithContext<F>,
         timing: Option<HeaderValue>,
-        span: RequestSpan,
     }
 }
 
@@ -372,8 +370,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let inner = this.inner;
-        let result = ready!(this.span.in_scope(|| inner.poll(cx)));
+        let result = ready!(this.inner.poll(cx));
         Poll::Ready(result.map(|mut response| {
             if let Some(timing) = this.timing.take() {
                 response.headers_mut().append(SERVER_TIMING, timing);
