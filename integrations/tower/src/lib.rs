@@ -59,6 +59,11 @@ pub use current::{FutureExt, WithContext};
 pub use log::Ids;
 pub use server::{Report, ServerFuture, ServerLayer, ServerService, SharedSampler};
 
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// The current context, if any (see [`current`](mod@current)): a clone, which
 /// copies no tracestate bytes.
 #[must_use]
