@@ -1,0 +1,170 @@
+//! Heap allocations the layers add to a request, counted.
+//!
+//! The server layer adds none of its own to a request without `tracestate`: what
+//! it adds is the request's `http::Extensions` map taking the context, which
+//! `http` allocates for any extension. With a `tracestate`, the owned context
+//! shares its bytes in one more allocation. The client layer allocates what
+//! writing the same header values into a `HeaderMap` by hand allocates. With the
+//! `tracing` feature and no subscriber (the test runs both ways) the request's
+//! span allocates nothing either.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::future::{Future, Ready};
+use std::task::{Context as TaskContext, Poll, Waker};
+
+use http::{HeaderName, HeaderValue, Request, Response};
+use tower::{Layer, Service};
+use tracecontext::{Context, SpanId, TraceFlags, TraceId};
+use tracecontext_tower::{ClientLayer, ServerLayer, current};
+
+/// The system allocator, counting this thread's allocations while asked to.
+struct Counting;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static COUNT: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the counters
+// are const-initialised thread-locals, which do not allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            COUNT.with(|c| c.set(c.get() + 1));
+        }
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            COUNT.with(|c| c.set(c.get() + 1));
+        }
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// How many allocations `f` makes on this thread.
+fn allocations<R>(f: impl FnOnce() -> R) -> usize {
+    COUNT.with(|c| c.set(0));
+    COUNTING.with(|c| c.set(true));
+    let result = f();
+    COUNTING.with(|c| c.set(false));
+    drop(result);
+    COUNT.with(Cell::get)
+}
+
+/// Runs a future that is ready at its first poll (the services here are).
+fn now<F: Future>(future: F) -> F::Output {
+    let mut cx = TaskContext::from_waker(Waker::noop());
+    match std::pin::pin!(future).poll(&mut cx) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the service was not ready at once"),
+    }
+}
+
+type Bare = fn(Request<()>) -> Ready<Result<Response<()>, Infallible>>;
+
+/// A service that answers at once, allocating nothing.
+fn bare() -> tower::util::ServiceFn<Bare> {
+    tower::service_fn((|_| std::future::ready(Ok(Response::new(())))) as Bare)
+}
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const TRACESTATE: &str = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7,ot=th:8,vendor=x";
+
+fn request(tracestate: bool) -> Request<()> {
+    let mut request = Request::builder().header("traceparent", TRACEPARENT);
+    if tracestate {
+        request = request.header("tracestate", TRACESTATE);
+    }
+    request.body(()).unwrap()
+}
+
+/// Allocations of one call of `service` with a request made beforehand.
+fn per_call<S>(service: &mut S, tracestate: bool) -> usize
+where
+    S: Service<Request<()>, Response = Response<()>, Error = Infallible>,
+{
+    // Once first, so that thread-locals and lazily made state are in place.
+    now(service.call(request(tracestate))).unwrap();
+    let request = request(tracestate);
+    allocations(|| now(service.call(request)).unwrap())
+}
+
+/// What `http` allocates to put a context into a request's empty extensions.
+fn extensions_insert() -> usize {
+    let context = Context::new(
+        TraceId::from_static("4bf92f3577b34da6a3ce929d0e0e4736"),
+        SpanId::from_static("00f067aa0ba902b7"),
+        TraceFlags::SAMPLED,
+    );
+    let mut request = request(false);
+    allocations(|| request.extensions_mut().insert(context))
+}
+
+#[test]
+fn the_server_layer_adds_only_the_extension_without_tracestate() {
+    let bare_cost = per_call(&mut bare(), false);
+    let layered = per_call(&mut ServerLayer::default().layer(bare()), false);
+    let extension = extensions_insert();
+    assert!(extension > 0, "http allocates its extension map");
+    assert_eq!(
+        layered - bare_cost,
+        extension,
+        "bare {bare_cost}, layered {layered}"
+    );
+}
+
+#[test]
+fn a_tracestate_costs_the_server_layer_one_allocation_more() {
+    let bare_cost = per_call(&mut bare(), true);
+    let layered = per_call(&mut ServerLayer::default().layer(bare()), true);
+    assert_eq!(layered - bare_cost, extensions_insert() + 1);
+}
+
+/// What writing the same values into a request's headers by hand allocates
+/// (names made once, as constants).
+fn by_hand(parent: &Context) -> usize {
+    let child = parent.child(&mut tracecontext::SeededIds::new(1));
+    let mut request = Request::new(());
+    allocations(|| {
+        let headers = request.headers_mut();
+        for (name, value) in child.headers() {
+            let name = match name {
+                "traceparent" => HeaderName::from_static("traceparent"),
+                _ => HeaderName::from_static("tracestate"),
+            };
+            headers.insert(name, HeaderValue::from_str(value).unwrap());
+        }
+    })
+}
+
+#[test]
+fn the_client_layer_allocates_what_the_headers_take() {
+    for tracestate in [false, true] {
+        let parent = tracecontext::extract(request(tracestate).headers())
+            .into_parent()
+            .unwrap()
+            .into_owned();
+        let mut client = ClientLayer::new().layer(bare());
+        let cost = current::scope(parent.clone(), || {
+            now(client.call(Request::new(()))).unwrap();
+            let request = Request::new(());
+            allocations(|| now(client.call(request)).unwrap())
+        });
+        assert_eq!(cost, by_hand(&parent), "tracestate: {tracestate}");
+        assert!(cost > 0, "the header map allocates its table and values");
+    }
+}
