@@ -96,6 +96,9 @@ async fn debug_output_names_the_type_and_its_settings() {
     drop(entered);
     let future = std::future::ready(()).with_context(context());
     let printed = format!("{future:?}");
-    assert!(printed.contains("4bf92f3577b34da6a3ce929d0e0e4736"), "{printed}");
+    assert!(
+        printed.contains("4bf92f3577b34da6a3ce929d0e0e4736"),
+        "{printed}"
+    );
     assert!(printed.contains("span: LogSpan"), "{printed}");
 }
