@@ -526,13 +526,29 @@ string_map_carrier!(#[cfg(feature = "alloc")] [] BTreeMap<String, String>);
 #[cfg(feature = "http")]
 impl<'a> Extractor<'a> for &'a http::HeaderMap {
     fn get_all(&self, name: &str, values: &mut Values<'a, '_>) {
-        // `HeaderMap` stores names lowercase, so the lookup is exact.
-        values.extend(
-            http::HeaderMap::get_all(self, name)
-                .into_iter()
-                .map(http::HeaderValue::as_bytes),
-        );
+        // `HeaderMap` stores names lowercase, so the lookup is exact. A name of
+        // this crate's is looked up by its prepared `HeaderName`, which skips
+        // parsing the text again on every request.
+        let all = match known_header(name) {
+            Some(known) => http::HeaderMap::get_all(self, known),
+            None => http::HeaderMap::get_all(self, name),
+        };
+        values.extend(all.into_iter().map(http::HeaderValue::as_bytes));
     }
+}
+
+/// The prepared `HeaderName` of a header this crate reads or writes.
+#[cfg(feature = "http")]
+fn known_header(name: &str) -> Option<&'static http::HeaderName> {
+    static TRACEPARENT: http::HeaderName = http::HeaderName::from_static(crate::TRACEPARENT);
+    static TRACESTATE: http::HeaderName = http::HeaderName::from_static(crate::TRACESTATE);
+    static SERVER_TIMING: http::HeaderName =
+        http::HeaderName::from_static(crate::response::SERVER_TIMING);
+    static TRACERESPONSE: http::HeaderName =
+        http::HeaderName::from_static(crate::response::TRACERESPONSE);
+    [&TRACEPARENT, &TRACESTATE, &SERVER_TIMING, &TRACERESPONSE]
+        .into_iter()
+        .find(|known| known.as_str() == name)
 }
 
 #[cfg(feature = "http")]
@@ -548,11 +564,17 @@ impl Injector<'_> for http::HeaderMap {
             return Err(Error::carrier_refused(name));
         }
         let value = http::HeaderValue::from_str(value).map_err(|_| Error::carrier_refused(name))?;
-        self.insert(http::HeaderName::from_static(name), value);
+        let name = known_header(name)
+            .cloned()
+            .unwrap_or_else(|| http::HeaderName::from_static(name));
+        self.insert(name, value);
         Ok(())
     }
 
     fn remove(&mut self, name: &'static str) {
-        http::HeaderMap::remove(self, name);
+        match known_header(name) {
+            Some(known) => http::HeaderMap::remove(self, known),
+            None => http::HeaderMap::remove(self, name),
+        };
     }
 }

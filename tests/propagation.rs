@@ -1259,6 +1259,29 @@ fn http_header_map_is_a_carrier() {
 
     incoming.append("traceparent", HeaderValue::from_static(TP));
     assert!(matches!(extract(&incoming), Extracted::Invalid(_)));
+    // The crate's own names (looked up by prepared names) and any other name
+    // are written, read back and removed alike.
+    let mut map = HeaderMap::new();
+    for name in [
+        "traceparent",
+        "tracestate",
+        "server-timing",
+        "traceresponse",
+        "x-other",
+    ] {
+        map.set(name, "v1").unwrap();
+        map.set(name, name).unwrap();
+        assert_eq!((&map).first_value(name), Some(name.as_bytes()));
+        assert_eq!(map.get_all(name).iter().count(), 1, "{name}");
+    }
+    assert_eq!(map.len(), 5);
+    for name in ["traceparent", "server-timing", "x-other"] {
+        Injector::remove(&mut map, name);
+        assert_eq!((&map).first_value(name), None);
+    }
+    let mut left: Vec<_> = map.keys().map(http::HeaderName::as_str).collect();
+    left.sort_unstable();
+    assert_eq!(left, ["traceresponse", "tracestate"]);
     // A name the map cannot hold is refused, not a panic.
     assert_eq!(
         outgoing.set("Not A Name", "x"),
