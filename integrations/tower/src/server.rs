@@ -260,21 +260,25 @@ impl Sampler for IgnoringRemote<'_> {
 impl Config {
     /// This service's context for a request with these headers, and what to report.
     fn context(&self, headers: &HeaderMap) -> (Context, Option<Report>) {
-        let extracted = tracecontext::extract(headers);
+        // The extracted context is used where it is: a borrowed context holds its
+        // tracestate inline, and moving it would copy hundreds of bytes.
+        let mut extracted = tracecontext::extract(headers);
         let report = Report::of(&extracted);
         let sampler = &*self.sampler;
-        let Some(mut parent) = extracted.into_parent() else {
+        if let Extracted::Continued { parent, .. } = &mut extracted {
+            match &self.tracestate {
+                Incoming::Keep => {}
+                Incoming::Drop => parent.edit_tracestate(|state| state.clear()),
+                Incoming::Remove(keys) => parent.edit_tracestate(|state| {
+                    for key in keys.iter() {
+                        state.remove(key);
+                    }
+                }),
+            }
+        }
+        let Some(parent) = extracted.parent() else {
             return (Context::root(&mut ThreadIds, sampler).0, report);
         };
-        match &self.tracestate {
-            Incoming::Keep => {}
-            Incoming::Drop => parent.edit_tracestate(|state| state.clear()),
-            Incoming::Remove(keys) => parent.edit_tracestate(|state| {
-                for key in keys.iter() {
-                    state.remove(key);
-                }
-            }),
-        }
         let (child, _) = if self.untrusted {
             parent.child_decided(&mut ThreadIds, &IgnoringRemote(sampler))
         } else {
