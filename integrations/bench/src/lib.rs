@@ -1,0 +1,11 @@
+//! Side-by-side measurements of the `tracecontext` crates against what a user
+//! would pick instead, on the same inputs. Not published.
+//!
+//! [`stacks`] builds each server-side stack around the same bare service; the
+//! `tower_layer` benchmark times a request through each, and the `alloc` test
+//! counts each one's heap allocations per request.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod stacks;
