@@ -12,12 +12,13 @@
 //!   spawned tasks, [`current::bind`] for threads.
 //! - Logs: [`Ids`] for any logger; with the `tracing` feature the server layer
 //!   opens a `request` span whose fields are the ids, so a stock
-//!   `tracing_subscriber::fmt` setup prints them on every line of the request.
+//!   `tracing_subscriber::fmt` setup prints them on every line of the request,
+//!   and of the tasks and threads it hands its context to.
 //!
 //! ```no_run
 //! use axum::{Router, routing::get};
 //! use tracecontext::sampling::{ParentBased, Probability};
-//! use tracecontext_tower::{ClientLayer, FutureExt, ServerLayer, current};
+//! use tracecontext_tower::{FutureExt, ServerLayer, current};
 //!
 //! async fn handler() -> &'static str {
 //!     // The request's context is current here, and in the task it spawns.
