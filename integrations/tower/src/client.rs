@@ -17,7 +17,10 @@ use tracecontext::{Context, ThreadIds};
 /// headers, replacing any there. With no parent, the request goes out as it is.
 ///
 /// Every call makes a new child, so a retry (a `tower::retry` layer outside this
-/// one, or a loop calling again) is a new span under the same parent.
+/// one, or a loop calling again) is a new span under the same parent. The callee
+/// logs that span-id as its `parent_span_id`; with the `tracing` feature each call
+/// writes a `debug` event (target `tracecontext`, field `call_span_id`) in the
+/// caller's span, which links the two services' log lines.
 ///
 /// It works for any service of `http::Request`: hyper-util's client, tonic's
 /// `Channel`, a `tower::ServiceBuilder` stack.
@@ -95,13 +98,15 @@ where
 /// Writes `context`'s headers into `headers`. A `HeaderMap` takes every valid
 /// header, and the context's are valid by construction, so nothing can fail here.
 fn write(context: &Context, headers: &mut HeaderMap) {
+    crate::log::outgoing(context);
     let written = context.inject(headers);
     debug_assert!(written.is_ok(), "{written:?}");
 }
 
 /// The headers for an outgoing request made without a tower client (reqwest, say):
 /// a child of the current context, as `traceparent` and `tracestate`. Empty when
-/// there is no current context. Call it once per request: each call is a new span.
+/// there is no current context. Call it once per request: each call is a new span
+/// (logged as [`ClientLayer`] logs its calls).
 ///
 /// ```
 /// # async fn call(client: reqwest::Client) -> Result<(), reqwest::Error> {

@@ -138,6 +138,16 @@ impl fmt::Debug for LogSpan {
     }
 }
 
+/// Notes the span-id an outgoing request carries (feature `tracing`: a `debug`
+/// event, written in the current span), so that a log links the callee's
+/// `parent_span_id` to the caller's span.
+pub(crate) fn outgoing(child: &Context) {
+    #[cfg(feature = "tracing")]
+    tracing::debug!(target: "tracecontext", call_span_id = %child.span_id(), "outgoing request");
+    #[cfg(not(feature = "tracing"))]
+    let _ = child;
+}
+
 /// What the server layer does with a report when no hook is set.
 pub(crate) fn default_report(report: &crate::Report) {
     #[cfg(feature = "tracing")]

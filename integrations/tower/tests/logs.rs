@@ -141,3 +141,68 @@ async fn a_restart_is_a_debug_event_with_its_reason_and_the_new_ids() {
         "{lines:#?}"
     );
 }
+
+#[tokio::test]
+async fn each_outgoing_call_is_a_debug_event_naming_the_span_it_sends() {
+    use tower::{Layer, Service};
+    use tracecontext_tower::{ClientLayer, outgoing_headers};
+
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    // A downstream that answers with the span-id it was sent.
+    let downstream = tower::service_fn(|request: Request<Body>| async move {
+        let sent = request.headers()["traceparent"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        Ok::<_, std::convert::Infallible>(http::Response::new(sent[36..52].to_owned()))
+    });
+    let app = Router::new()
+        .route(
+            "/",
+            get(move || async move {
+                let mut client = ClientLayer::new().layer(downstream);
+                let by_layer = client.call(Request::new(Body::empty())).await.unwrap();
+                let by_headers =
+                    outgoing_headers()["traceparent"].to_str().unwrap()[36..52].to_owned();
+                let own = current().unwrap().span_id().to_string();
+                format!("{own} {} {by_headers}", by_layer.into_body())
+            }),
+        )
+        .layer(ServerLayer::default());
+    let request = Request::get("/").header("traceparent", TRACEPARENT);
+    let response = app
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let body = axum::body::to_bytes(response.into_body(), 1024)
+        .await
+        .unwrap();
+    let body = String::from_utf8(body.to_vec()).unwrap();
+    let ids: Vec<&str> = body.split(' ').collect();
+    let [own, by_layer, by_headers] = ids[..] else {
+        panic!("{body}")
+    };
+    assert_ne!(by_layer, by_headers, "each call is a new span");
+    let lines = captured.lines();
+    let calls: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("outgoing request"))
+        .collect();
+    assert_eq!(calls.len(), 2, "{lines:#?}");
+    for (line, sent) in calls.into_iter().zip([by_layer, by_headers]) {
+        assert!(line.contains("DEBUG"), "{line}");
+        assert!(line.contains(&format!("call_span_id={sent}")), "{line}");
+        // In the caller's span: its own ids are on the line.
+        assert!(line.contains(&format!("span_id={own}")), "{line}");
+        assert!(
+            line.contains("trace_id=4bf92f3577b34da6a3ce929d0e0e4736"),
+            "{line}"
+        );
+    }
+}
