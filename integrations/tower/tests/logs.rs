@@ -38,6 +38,18 @@ impl Captured {
     }
 }
 
+/// A stock `fmt` subscriber at debug level, this thread's default while the guard
+/// lives, writing into what it returns.
+fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
 /// A handler that logs, and logs again from a task it spawns and from a thread it
 /// starts; it answers with its context's span-id.
 fn app(layer: ServerLayer) -> Router {
@@ -65,13 +77,7 @@ fn app(layer: ServerLayer) -> Router {
 /// Serves one request with `traceparent` (if any) under a stock `fmt` subscriber at
 /// debug level, returning what it printed and the span-id the handler had.
 async fn serve(traceparent: Option<&str>) -> (Vec<String>, String) {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
+    let (captured, _default) = capture();
     let mut request = Request::get("/");
     if let Some(traceparent) = traceparent {
         request = request.header("traceparent", traceparent);
@@ -147,13 +153,7 @@ async fn each_outgoing_call_is_a_debug_event_naming_the_span_it_sends() {
     use tower::{Layer, Service};
     use tracecontext_tower::{ClientLayer, outgoing_headers};
 
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
+    let (captured, _default) = capture();
     // A downstream that answers with the span-id it was sent.
     let downstream = tower::service_fn(|request: Request<Body>| async move {
         let sent = request.headers()["traceparent"]
