@@ -20,15 +20,23 @@ pub enum ErrorKind {
     /// traceparent: bytes after trace-flags that the version does not allow
     /// (version `00` allows none; later versions need a `-` first).
     Trailing,
-    /// tracestate: a member with no `=` between key and value.
+    /// tracestate or baggage: a member with no `=` between key and value.
     Member,
-    /// tracestate: a key (empty, too long, or a character outside its grammar).
+    /// tracestate or baggage: a key (empty, too long, or a character outside its
+    /// grammar).
     Key,
-    /// tracestate: a value (empty, too long, or a character outside its grammar).
+    /// tracestate or baggage: a value (empty, too long, a character outside its
+    /// grammar, or in baggage a `%` not followed by two hex digits).
     Value,
-    /// tracestate: more than 32 members.
+    /// baggage: a property of a member (a key or value outside its grammar, rule
+    /// [B2](crate::rules#b2)).
+    Property,
+    /// tracestate: more than 32 members; baggage: more than 64 (rule
+    /// [B6](crate::rules#b6)).
     MemberCount,
-    /// tracestate: a member that cannot fit in an owned state's byte capacity.
+    /// tracestate: a member that cannot fit in an owned state's byte capacity;
+    /// baggage: a member past the 8192-byte limit (rule [B6](crate::rules#b6)), or
+    /// a decoded value that does not fit the caller's buffer.
     Capacity,
     /// A header that must appear once appeared more than once: two `traceparent`
     /// fields in a request (rule T7), or two `traceresponse` fields in a response.
@@ -73,6 +81,7 @@ impl ErrorKind {
             Self::Trailing => "data after trace-flags",
             Self::Key => "key",
             Self::Value => "value",
+            Self::Property => "a property",
             _ => return None,
         })
     }
@@ -113,8 +122,10 @@ pub(crate) enum Reason {
     Empty,
     /// No `=` in a member.
     NoEquals,
-    /// More members than the limit.
-    TooMany,
+    /// More members than the limit (32 for tracestate, 64 for baggage).
+    TooMany(u16),
+    /// A `%` not followed by two hex digits.
+    BadEscape,
     /// Does not fit in the owned state's capacity.
     NoRoom(u16),
     /// A second field of a header that must occur once, or a second sub-key.
@@ -391,7 +402,8 @@ impl fmt::Display for Error {
             (_, Reason::Forbidden) => f.write_str("version ff is not allowed")?,
             (_, Reason::Empty) => f.write_str("empty")?,
             (_, Reason::NoEquals) => f.write_str("no '=' between key and value")?,
-            (_, Reason::TooMany) => f.write_str("more than 32 members")?,
+            (_, Reason::TooMany(max)) => write!(f, "more than {max} members")?,
+            (_, Reason::BadEscape) => f.write_str("'%' not followed by two hex digits")?,
             (_, Reason::NoRoom(cap)) => write!(f, "does not fit in a capacity of {cap} bytes")?,
             (_, _) => self.fmt_other(f)?,
         }

@@ -103,6 +103,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod baggage;
 mod carrier;
 pub mod context;
 mod encoded;

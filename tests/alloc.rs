@@ -746,3 +746,27 @@ fn id_generation_and_sampling_decisions() {
         root.child_decided(&mut ids, &Probability::new(0.5))
     });
 }
+
+#[test]
+fn baggage_reading_allocates_nothing() {
+    use tracecontext::baggage::{self, BaggageView};
+    let four = "userId=Am%C3%A9lie, serverNode = DF%2028;region=eu, flag=on;p, bad key=1";
+    let long = "k=v,".repeat(10_000);
+    let fields: [&[u8]; 3] = [four.as_bytes(), b"", long.as_bytes()];
+    let mut buf = [0u8; 64];
+    let mut text = StackBuf::<64>::new();
+    let n = allocations(|| {
+        let view = BaggageView::parse(black_box(four));
+        let mut total = 0;
+        for member in &view {
+            total += member.decode_value_into(&mut buf).unwrap().len();
+            total += member.properties().count();
+        }
+        let many = BaggageView::parse_fields_with(black_box(fields), Validation::Lenient).unwrap();
+        total += many.len() + many.get("k").map_or(0, |m| m.raw_value().len());
+        write!(text, "{}", baggage::encode("Amélie, 50%")).unwrap();
+        (view.len(), total)
+    });
+    assert_eq!(n, 0);
+    assert_eq!(text.as_str(), "Am%C3%A9lie%2C%2050%25");
+}

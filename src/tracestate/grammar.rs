@@ -329,7 +329,7 @@ impl Walker {
                         let at = self.base + raw.start;
                         let e = Error::in_member(
                             ErrorKind::MemberCount,
-                            Reason::TooMany,
+                            Reason::TooMany(32),
                             at,
                             self.seen,
                         );

@@ -1,0 +1,159 @@
+//! The baggage member grammar (rules [B2](crate::rules#b2) to
+//! [B5](crate::rules#b5)), one member at a time.
+
+use crate::error::{ErrorKind, Reason};
+
+/// A problem in a member: the kind, the reason and the offset in the member text.
+pub(crate) type Problem = (ErrorKind, Reason, usize);
+
+/// Spaces and tabs, the only whitespace the grammar allows (rule B2).
+#[inline]
+pub(crate) const fn is_ows(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+/// An RFC 7230 `token` character, the characters of keys (rule B3).
+#[inline]
+pub(crate) const fn is_token(c: u8) -> bool {
+    matches!(c,
+        b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z'
+        | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.'
+        | b'^' | b'_' | b'`' | b'|' | b'~')
+}
+
+/// A `baggage-octet`, the characters of values as sent (rule B4): printable ASCII
+/// but for space, `"`, `,`, `;` and `\`.
+#[inline]
+pub(crate) const fn is_octet(c: u8) -> bool {
+    matches!(c, 0x21 | 0x23..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e)
+}
+
+/// Where the parts of a valid member lie in its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Spans {
+    /// The key: `0..key_end`.
+    pub(crate) key_end: usize,
+    /// The raw value.
+    pub(crate) value: (usize, usize),
+    /// The properties, from the first `;` on (empty when there are none).
+    pub(crate) properties: usize,
+}
+
+/// Skips spaces and tabs from `at`.
+#[inline]
+fn skip_ows(text: &[u8], mut at: usize) -> usize {
+    while at < text.len() && is_ows(text[at]) {
+        at += 1;
+    }
+    at
+}
+
+/// The end of a run of key characters from `at`; an error when it is empty.
+#[inline]
+fn key(text: &[u8], at: usize, kind: ErrorKind) -> Result<usize, Problem> {
+    let mut end = at;
+    while end < text.len() && is_token(text[end]) {
+        end += 1;
+    }
+    if end == at {
+        return Err(match text.get(at) {
+            Some(&c) => (kind, Reason::Invalid(c), at),
+            None => (kind, Reason::Empty, at),
+        });
+    }
+    Ok(end)
+}
+
+/// The end of a run of value characters from `at`, each `%` followed by two hex
+/// digits (rule B5).
+#[inline]
+fn value(text: &[u8], mut at: usize, kind: ErrorKind) -> Result<usize, Problem> {
+    while at < text.len() {
+        match text[at] {
+            b'%' => {
+                let hex = |i: usize| text.get(i).is_some_and(u8::is_ascii_hexdigit);
+                if !(hex(at + 1) && hex(at + 2)) {
+                    return Err((kind, Reason::BadEscape, at));
+                }
+                at += 3;
+            }
+            c if is_octet(c) => at += 1,
+            _ => break,
+        }
+    }
+    Ok(at)
+}
+
+/// Checks one member, given without the whitespace around it and not empty, and
+/// says where its parts lie.
+pub(crate) fn member(text: &[u8]) -> Result<Spans, Problem> {
+    let key_end = key(text, 0, ErrorKind::Key)?;
+    let at = skip_ows(text, key_end);
+    if text.get(at) != Some(&b'=') {
+        return Err(match text.get(at) {
+            Some(&c) if at == key_end => (ErrorKind::Key, Reason::Invalid(c), at),
+            _ => (ErrorKind::Member, Reason::NoEquals, at),
+        });
+    }
+    let start = skip_ows(text, at + 1);
+    let end = value(text, start, ErrorKind::Value)?;
+    let after = skip_ows(text, end);
+    match text.get(after) {
+        None => Ok(Spans {
+            key_end,
+            value: (start, end),
+            properties: text.len(),
+        }),
+        Some(b';') => {
+            properties(text, after)?;
+            Ok(Spans {
+                key_end,
+                value: (start, end),
+                properties: after,
+            })
+        }
+        Some(&c) if after == end => Err((ErrorKind::Value, Reason::Invalid(c), after)),
+        Some(&c) => Err((ErrorKind::Member, Reason::Invalid(c), after)),
+    }
+}
+
+/// Where the parts of one property lie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PropertySpans {
+    /// The key.
+    pub(crate) key: (usize, usize),
+    /// The raw value, if the property has an `=`.
+    pub(crate) value: Option<(usize, usize)>,
+    /// Where the next `;` is, or the end of the text.
+    pub(crate) next: usize,
+}
+
+/// One property starting after the `;` at `semicolon`.
+pub(crate) fn property(text: &[u8], semicolon: usize) -> Result<PropertySpans, Problem> {
+    let start = skip_ows(text, semicolon + 1);
+    let key_end = key(text, start, ErrorKind::Property)?;
+    let mut at = skip_ows(text, key_end);
+    let mut value_span = None;
+    if text.get(at) == Some(&b'=') {
+        let value_start = skip_ows(text, at + 1);
+        let value_end = value(text, value_start, ErrorKind::Property)?;
+        value_span = Some((value_start, value_end));
+        at = skip_ows(text, value_end);
+    }
+    match text.get(at) {
+        None | Some(b';') => Ok(PropertySpans {
+            key: (start, key_end),
+            value: value_span,
+            next: at,
+        }),
+        Some(&c) => Err((ErrorKind::Property, Reason::Invalid(c), at)),
+    }
+}
+
+/// Checks every property from the `;` at `at` on.
+fn properties(text: &[u8], mut at: usize) -> Result<(), Problem> {
+    while at < text.len() {
+        at = property(text, at)?.next;
+    }
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! Percent-encoding of baggage values (rule [B5](crate::rules#b5)).
+
+use core::fmt;
+
+use super::grammar::is_octet;
+use crate::error::{Error, ErrorKind, Reason};
+
+/// The value of a hex digit the grammar has already checked.
+const fn hex_value(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => c.wrapping_sub(b'A').wrapping_add(10),
+    }
+}
+
+/// The bytes a raw value stands for: each `%XX` as its byte, anything else as it is.
+/// The raw value has been checked, so every `%` has its two hex digits.
+fn decoded_bytes(raw: &str) -> impl Iterator<Item = u8> + '_ {
+    let bytes = raw.as_bytes();
+    let mut at = 0;
+    core::iter::from_fn(move || {
+        let c = *bytes.get(at)?;
+        if c == b'%' && at + 2 < bytes.len() {
+            let byte = (hex_value(bytes[at + 1]) << 4) | hex_value(bytes[at + 2]);
+            at += 3;
+            Some(byte)
+        } else {
+            at += 1;
+            Some(c)
+        }
+    })
+}
+
+/// Turns decoded bytes into UTF-8, each ill-formed sequence replaced by U+FFFD as
+/// `String::from_utf8_lossy` does (one replacement per maximal subpart).
+struct Lossy {
+    pending: [u8; 4],
+    len: usize,
+    need: usize,
+    lo: u8,
+    hi: u8,
+}
+
+const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+
+impl Lossy {
+    const fn new() -> Self {
+        Self {
+            pending: [0; 4],
+            len: 0,
+            need: 0,
+            lo: 0x80,
+            hi: 0xbf,
+        }
+    }
+
+    fn push(&mut self, b: u8, out: &mut impl FnMut(&[u8])) {
+        if self.need > 0 {
+            if (self.lo..=self.hi).contains(&b) {
+                self.pending[self.len] = b;
+                self.len += 1;
+                self.need -= 1;
+                (self.lo, self.hi) = (0x80, 0xbf);
+                if self.need == 0 {
+                    out(&self.pending[..self.len]);
+                    self.len = 0;
+                }
+                return;
+            }
+            // The sequence so far is a maximal subpart: one replacement for it,
+            // and `b` starts afresh.
+            out(REPLACEMENT);
+            self.len = 0;
+            self.need = 0;
+            (self.lo, self.hi) = (0x80, 0xbf);
+        }
+        let (need, lo, hi) = match b {
+            0x00..=0x7f => {
+                out(&[b]);
+                return;
+            }
+            0xc2..=0xdf => (1, 0x80, 0xbf),
+            0xe0 => (2, 0xa0, 0xbf),
+            0xe1..=0xec | 0xee..=0xef => (2, 0x80, 0xbf),
+            0xed => (2, 0x80, 0x9f),
+            0xf0 => (3, 0x90, 0xbf),
+            0xf1..=0xf3 => (3, 0x80, 0xbf),
+            0xf4 => (3, 0x80, 0x8f),
+            _ => {
+                out(REPLACEMENT);
+                return;
+            }
+        };
+        self.pending[0] = b;
+        self.len = 1;
+        self.need = need;
+        (self.lo, self.hi) = (lo, hi);
+    }
+
+    fn finish(self, out: &mut impl FnMut(&[u8])) {
+        if self.need > 0 {
+            out(REPLACEMENT);
+        }
+    }
+}
+
+/// Calls `out` with the decoded value's UTF-8, piece by piece.
+fn decode_with(raw: &str, mut out: impl FnMut(&[u8])) {
+    let mut lossy = Lossy::new();
+    for b in decoded_bytes(raw) {
+        lossy.push(b, &mut out);
+    }
+    lossy.finish(&mut out);
+}
+
+/// Whether a raw value needs decoding at all.
+#[cfg(feature = "alloc")]
+pub(crate) fn has_escapes(raw: &str) -> bool {
+    raw.as_bytes().contains(&b'%')
+}
+
+/// Decodes a checked raw value into `buf`, returning the text written.
+///
+/// The decoded value is never longer than the raw one, so a buffer of the raw
+/// value's length always suffices.
+pub(crate) fn decode_into<'b>(raw: &str, buf: &'b mut [u8]) -> Result<&'b str, Error> {
+    let mut len = 0;
+    let mut overflow = false;
+    decode_with(raw, |piece| {
+        match buf.get_mut(len..len + piece.len()) {
+            Some(slot) if !overflow => slot.copy_from_slice(piece),
+            _ => overflow = true,
+        }
+        len += piece.len();
+    });
+    if overflow {
+        let cap = u16::try_from(buf.len()).unwrap_or(u16::MAX);
+        return Err(
+            Error::new(ErrorKind::Capacity, Reason::NoRoom(cap), 0).for_header(super::BAGGAGE)
+        );
+    }
+    match core::str::from_utf8(&buf[..len]) {
+        Ok(text) => Ok(text),
+        // The decoder writes only well-formed UTF-8.
+        Err(_) => Ok(""),
+    }
+}
+
+/// Decodes a checked raw value, borrowing it when it has no `%`.
+#[cfg(feature = "alloc")]
+pub(crate) fn decode(raw: &str) -> alloc::borrow::Cow<'_, str> {
+    if !has_escapes(raw) {
+        return alloc::borrow::Cow::Borrowed(raw);
+    }
+    let mut bytes = alloc::vec::Vec::with_capacity(raw.len());
+    decode_with(raw, |piece| bytes.extend_from_slice(piece));
+    alloc::borrow::Cow::Owned(alloc::string::String::from_utf8(bytes).unwrap_or_default())
+}
+
+/// A value percent-encoded for a `baggage` header: `Display` writes every byte
+/// outside the value grammar, and every `%`, as `%XX` (rule
+/// [B5](crate::rules#b5)). Made by [`encode`]; nothing is allocated.
+#[derive(Clone, Copy, Debug)]
+pub struct Encode<'a>(&'a str);
+
+/// Percent-encodes `value` for a `baggage` header, lazily: format it, or
+/// `to_string()` it with `alloc`.
+///
+/// ```
+/// use tracecontext::baggage;
+///
+/// assert_eq!(baggage::encode("Amélie, 50%").to_string(), "Am%C3%A9lie%2C%2050%25");
+/// assert_eq!(baggage::encode("a=b").to_string(), "a=b"); // `=` may stay (rule B4)
+/// ```
+#[must_use]
+pub const fn encode(value: &str) -> Encode<'_> {
+    Encode(value)
+}
+
+impl Encode<'_> {
+    /// The encoded length in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0
+            .bytes()
+            .map(|b| if is_octet(b) && b != b'%' { 1 } else { 3 })
+            .sum()
+    }
+
+    /// Whether the value is empty.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Encode<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let bytes = self.0.as_bytes();
+        let mut plain_from = 0;
+        for (at, &b) in bytes.iter().enumerate() {
+            if is_octet(b) && b != b'%' {
+                continue;
+            }
+            // A run of plain bytes is ASCII, so it starts and ends on character
+            // boundaries.
+            f.write_str(self.0.get(plain_from..at).unwrap_or_default())?;
+            let escape = [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]];
+            f.write_str(core::str::from_utf8(&escape).unwrap_or_default())?;
+            plain_from = at + 1;
+        }
+        f.write_str(self.0.get(plain_from..).unwrap_or_default())
+    }
+}

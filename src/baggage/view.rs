@@ -1,0 +1,403 @@
+//! A validated, borrowed view of one or several `baggage` fields.
+
+use super::grammar::{self, Spans, is_ows};
+use super::{BAGGAGE, MAX_BYTES, MAX_MEMBERS, percent};
+use crate::error::{Error, ErrorKind, Reason};
+use crate::tracestate::Validation;
+
+/// One or several `baggage` fields, checked and limited, borrowing the input
+/// (rules [B1](crate::rules#b1) to [B8](crate::rules#b8)).
+///
+/// Reading never allocates and takes time linear in the input, whatever its size.
+/// [`parse`](Self::parse) drops an invalid member and keeps the others (rule
+/// [B8](crate::rules#b8)); [`parse_fields_with`](Self::parse_fields_with) with
+/// [`Validation::Strict`] rejects the whole header instead. Either way, past 64
+/// members or 8192 bytes the members on the right are dropped whole (rule
+/// [B6](crate::rules#b6)), and [`problem`](Self::problem) says what was dropped
+/// first and why.
+///
+/// ```
+/// use tracecontext::baggage::BaggageView;
+///
+/// let view = BaggageView::parse("userId=Am%C3%A9lie, serverNode = DF%2028;region=eu, bad key=1");
+/// assert_eq!(view.len(), 2);
+/// let user = view.get("userId").unwrap();
+/// assert_eq!(user.raw_value(), "Am%C3%A9lie"); // as forwarded
+/// let mut buf = [0u8; 16];
+/// assert_eq!(user.decode_value_into(&mut buf).unwrap(), "Amélie");
+/// let node = view.get("serverNode").unwrap();
+/// assert_eq!(node.properties().next().unwrap().key(), "region");
+/// // The third member was dropped, with its reason.
+/// assert_eq!(
+///     view.problem().unwrap().to_string(),
+///     "baggage: no '=' between key and value in member 3 at byte 56"
+/// );
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct BaggageView<'a> {
+    /// The fields that hold the kept members, in order.
+    fields: [&'a [u8]; MAX_MEMBERS],
+    field_count: u8,
+    /// How many members are kept (the first this many valid ones).
+    members: u8,
+    /// The kept members' length joined with `,`.
+    len: u16,
+    dropped: u32,
+    problem: Option<Error>,
+}
+
+impl<'a> BaggageView<'a> {
+    /// An empty view.
+    pub const EMPTY: BaggageView<'static> = BaggageView {
+        fields: [b""; MAX_MEMBERS],
+        field_count: 0,
+        members: 0,
+        len: 0,
+        dropped: 0,
+        problem: None,
+    };
+
+    /// Reads one `baggage` field, dropping invalid members (rule
+    /// [B8](crate::rules#b8)).
+    #[must_use]
+    pub fn parse(field: &'a str) -> Self {
+        Self::parse_fields_with([field.as_bytes()], Validation::Lenient)
+            .unwrap_or(BaggageView::EMPTY)
+    }
+
+    /// Reads several `baggage` fields as one list, in order (rule
+    /// [B1](crate::rules#b1)). With [`Validation::Lenient`] an invalid member (a
+    /// byte that is not ASCII is one) is dropped and the rest kept (what
+    /// [`parse`](Self::parse) does); with [`Validation::Strict`] an invalid member
+    /// rejects the whole list. The member and byte limits (rule
+    /// [B6](crate::rules#b6)) drop members from the right in both.
+    ///
+    /// Error offsets count through the fields as if they were joined with `,`.
+    ///
+    /// # Errors
+    ///
+    /// With [`Validation::Strict`], the first invalid member's error.
+    ///
+    /// ```
+    /// use tracecontext::Validation;
+    /// use tracecontext::baggage::BaggageView;
+    ///
+    /// let fields: [&[u8]; 2] = [b"a=1", b"b=2;p"];
+    /// let view = BaggageView::parse_fields_with(fields, Validation::Strict).unwrap();
+    /// assert_eq!(view.iter().map(|m| m.key()).collect::<Vec<_>>(), ["a", "b"]);
+    /// let bad: [&[u8]; 2] = [b"a=1", b"b=%zz"];
+    /// let err = BaggageView::parse_fields_with(bad, Validation::Strict).unwrap_err();
+    /// assert_eq!(err.to_string(), "baggage: '%' not followed by two hex digits in value of member 2 at byte 6");
+    /// ```
+    pub fn parse_fields_with<I>(fields: I, validation: Validation) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        let mut view = BaggageView::EMPTY;
+        let mut base = 0usize;
+        let mut seen = 0usize;
+        let mut full = false;
+        for field in fields {
+            let field_base = base;
+            base = base.saturating_add(field.len() + 1);
+            if full {
+                // Past a limit: what is left is dropped, and counted no further
+                // than needed to say so.
+                if !view_has_member(field) {
+                    continue;
+                }
+                view.dropped = view.dropped.saturating_add(1);
+                break;
+            }
+            match view.read_field(field, field_base, &mut seen, validation) {
+                Ok(done) => full = done,
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(view)
+    }
+
+    /// Reads the members of one field; `Ok(true)` once a limit is reached.
+    fn read_field(
+        &mut self,
+        bytes: &'a [u8],
+        base: usize,
+        seen: &mut usize,
+        validation: Validation,
+    ) -> Result<bool, Error> {
+        let mut stored = false;
+        let mut start = 0;
+        for piece in bytes.split(|&c| c == b',') {
+            let piece_start = start;
+            start += piece.len() + 1;
+            let (lead, member) = trim(piece);
+            if member.is_empty() {
+                continue;
+            }
+            *seen += 1;
+            let at = base + piece_start + lead;
+            if let Err((kind, reason, offset)) = grammar::member(member) {
+                let error = Error::in_member(kind, reason, at + offset, *seen).for_header(BAGGAGE);
+                if validation == Validation::Strict {
+                    return Err(error);
+                }
+                self.note(error);
+                self.dropped = self.dropped.saturating_add(1);
+                continue;
+            }
+            let joined = usize::from(self.len) + usize::from(self.members > 0) + member.len();
+            let limit = if usize::from(self.members) == MAX_MEMBERS {
+                Some((ErrorKind::MemberCount, Reason::TooMany(MAX_MEMBERS as u16)))
+            } else if joined > MAX_BYTES {
+                Some((ErrorKind::Capacity, Reason::NoRoom(MAX_BYTES as u16)))
+            } else {
+                None
+            };
+            if let Some((kind, reason)) = limit {
+                self.note(Error::in_member(kind, reason, at, *seen).for_header(BAGGAGE));
+                self.dropped = self.dropped.saturating_add(1);
+                return Ok(true);
+            }
+            if !stored {
+                self.fields[usize::from(self.field_count)] = bytes;
+                self.field_count += 1;
+                stored = true;
+            }
+            self.members += 1;
+            // At most 8192.
+            self.len = u16::try_from(joined).unwrap_or(u16::MAX);
+        }
+        Ok(false)
+    }
+
+    fn note(&mut self, error: Error) {
+        if self.problem.is_none() {
+            self.problem = Some(error);
+        }
+    }
+
+    /// How many members are kept.
+    #[must_use]
+    pub const fn len(&self) -> usize {
+        self.members as usize
+    }
+
+    /// Whether no member is kept.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.members == 0
+    }
+
+    /// The length of the kept members joined with `,`: what injecting them would
+    /// send (at most 8192).
+    #[must_use]
+    pub const fn encoded_len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// How many members were dropped, for being invalid or past a limit. Past a
+    /// limit the count stops at the first member dropped, so it is at least one
+    /// when anything was dropped.
+    #[must_use]
+    pub const fn dropped(&self) -> usize {
+        self.dropped as usize
+    }
+
+    /// Why the first dropped member was dropped: its error, with the member's
+    /// number ([`Error::member`], counting from 1 over the non-empty members of
+    /// all fields) and the byte offset.
+    #[must_use]
+    pub const fn problem(&self) -> Option<Error> {
+        self.problem
+    }
+
+    /// The kept members, in order.
+    #[must_use]
+    pub fn iter(&self) -> Members<'a, '_> {
+        Members {
+            view: self,
+            field: 0,
+            rest: self.fields[0],
+            left: self.members,
+        }
+    }
+
+    /// The first kept member with the key `key` (rule [B7](crate::rules#b7));
+    /// keys are case-sensitive (rule [B3](crate::rules#b3)).
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<Member<'a>> {
+        self.iter().find(|member| member.key() == key)
+    }
+}
+
+/// Whether a field has a non-empty member, valid or not.
+fn view_has_member(field: &[u8]) -> bool {
+    field.iter().any(|&c| c != b',' && !is_ows(c))
+}
+
+/// A piece without its whitespace, and how much was cut from the front.
+fn trim(piece: &[u8]) -> (usize, &[u8]) {
+    let lead = piece.iter().take_while(|&&c| is_ows(c)).count();
+    let rest = &piece[lead..];
+    let tail = rest.iter().rev().take_while(|&&c| is_ows(c)).count();
+    (lead, &rest[..rest.len() - tail])
+}
+
+impl<'a, 'v> IntoIterator for &'v BaggageView<'a> {
+    type Item = Member<'a>;
+    type IntoIter = Members<'a, 'v>;
+
+    fn into_iter(self) -> Members<'a, 'v> {
+        self.iter()
+    }
+}
+
+/// The members of a [`BaggageView`], in order. Each is checked again as it is
+/// read (the view keeps no index), which is linear in the list's length.
+#[derive(Clone, Debug)]
+pub struct Members<'a, 'v> {
+    view: &'v BaggageView<'a>,
+    field: usize,
+    rest: &'a [u8],
+    left: u8,
+}
+
+impl<'a> Iterator for Members<'a, '_> {
+    type Item = Member<'a>;
+
+    fn next(&mut self) -> Option<Member<'a>> {
+        while self.left > 0 {
+            if self.rest.is_empty() {
+                self.field += 1;
+                self.rest = *self.view.fields.get(self.field)?;
+                continue;
+            }
+            let end = self.rest.iter().position(|&c| c == b',');
+            let piece = &self.rest[..end.unwrap_or(self.rest.len())];
+            self.rest = end.map_or(&[][..], |end| &self.rest[end + 1..]);
+            let (_, member) = trim(piece);
+            if member.is_empty() {
+                continue;
+            }
+            // A valid member is ASCII, so it is text.
+            if let (Ok(spans), Ok(text)) = (grammar::member(member), core::str::from_utf8(member)) {
+                self.left -= 1;
+                return Some(Member { text, spans });
+            }
+        }
+        None
+    }
+}
+
+/// One member of a baggage list: a key, a value and properties (rule
+/// [B2](crate::rules#b2)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member<'a> {
+    text: &'a str,
+    spans: Spans,
+}
+
+impl<'a> Member<'a> {
+    /// The whole member as it came, without the whitespace around it.
+    #[must_use]
+    pub const fn as_str(&self) -> &'a str {
+        self.text
+    }
+
+    /// The key (case kept, rule [B3](crate::rules#b3)).
+    #[must_use]
+    pub fn key(&self) -> &'a str {
+        self.text.get(..self.spans.key_end).unwrap_or_default()
+    }
+
+    /// The value as sent, percent-encoded (rule [B5](crate::rules#b5)); it may
+    /// contain `=` (rule [B4](crate::rules#b4)).
+    #[must_use]
+    pub fn raw_value(&self) -> &'a str {
+        let (start, end) = self.spans.value;
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    /// The value decoded into `buf`: each `%XX` as its byte, and any sequence that
+    /// is not UTF-8 as U+FFFD (rule [B5](crate::rules#b5)). A buffer as long as
+    /// [`raw_value`](Self::raw_value) always suffices.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Capacity`] when `buf` is too short.
+    pub fn decode_value_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, Error> {
+        percent::decode_into(self.raw_value(), buf)
+    }
+
+    /// The value decoded (see [`decode_value_into`](Self::decode_value_into)),
+    /// borrowed when it has no `%`.
+    #[cfg(feature = "alloc")]
+    #[must_use]
+    pub fn value(&self) -> alloc::borrow::Cow<'a, str> {
+        percent::decode(self.raw_value())
+    }
+
+    /// The properties, in order.
+    #[must_use]
+    pub fn properties(&self) -> Properties<'a> {
+        Properties {
+            text: self.text,
+            at: self.spans.properties,
+        }
+    }
+}
+
+/// The properties of a [`Member`].
+#[derive(Clone, Debug)]
+pub struct Properties<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for Properties<'a> {
+    type Item = Property<'a>;
+
+    fn next(&mut self) -> Option<Property<'a>> {
+        if self.at >= self.text.len() {
+            return None;
+        }
+        let spans = grammar::property(self.text.as_bytes(), self.at).ok()?;
+        self.at = spans.next;
+        let slice = |(start, end): (usize, usize)| self.text.get(start..end).unwrap_or_default();
+        Some(Property {
+            key: slice(spans.key),
+            raw_value: spans.value.map(slice),
+        })
+    }
+}
+
+/// A property of a member: a key, with or without a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Property<'a> {
+    key: &'a str,
+    raw_value: Option<&'a str>,
+}
+
+impl<'a> Property<'a> {
+    /// The key.
+    #[must_use]
+    pub const fn key(&self) -> &'a str {
+        self.key
+    }
+
+    /// The value as sent, percent-encoded; `None` for a property without `=`.
+    #[must_use]
+    pub const fn raw_value(&self) -> Option<&'a str> {
+        self.raw_value
+    }
+
+    /// The value decoded into `buf` (as [`Member::decode_value_into`]); `None` for
+    /// a property without `=`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Capacity`] when `buf` is too short.
+    pub fn decode_value_into<'b>(&self, buf: &'b mut [u8]) -> Option<Result<&'b str, Error>> {
+        self.raw_value.map(|raw| percent::decode_into(raw, buf))
+    }
+}
