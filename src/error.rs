@@ -212,7 +212,8 @@ impl Error {
     #[inline(never)]
     pub(crate) fn in_member(kind: ErrorKind, reason: Reason, offset: usize, member: usize) -> Self {
         let mut error = Self::new(kind, reason, offset);
-        // A strict read stops at the 33rd member, so the number always fits.
+        // Tracestate reads stop at the 33rd member; a baggage list of more than
+        // 65 535 members reports the largest number.
         error.member = u16::try_from(member).unwrap_or(u16::MAX);
         error
     }
@@ -289,8 +290,9 @@ impl Error {
         self.offset
     }
 
-    /// For a tracestate error about one member, its position in the list, counting
-    /// from 1 and skipping empty members.
+    /// For a tracestate or baggage error about one member, its position in the
+    /// list, counting from 1 and skipping empty members (at most 65 535: a later
+    /// member reports that).
     #[must_use]
     pub const fn member(&self) -> Option<usize> {
         if self.member == 0 {

@@ -224,6 +224,8 @@ fn b6_at_most_64_members() {
     let view = BaggageView::parse(&text);
     assert_eq!(view.len(), 64);
     assert_eq!(view.iter().last().unwrap().key(), "k63");
+    // Counting stops at the first member past the limit.
+    assert_eq!(view.dropped(), 1);
     let problem = view.problem().unwrap();
     assert_eq!(problem.kind(), ErrorKind::MemberCount);
     assert_eq!(problem.member(), Some(65));

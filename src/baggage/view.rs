@@ -96,23 +96,12 @@ impl<'a> BaggageView<'a> {
         let mut view = BaggageView::EMPTY;
         let mut base = 0usize;
         let mut seen = 0usize;
-        let mut full = false;
         for field in fields {
-            let field_base = base;
-            base = base.saturating_add(field.len() + 1);
-            if full {
-                // Past a limit: what is left is dropped, and counted no further
-                // than needed to say so.
-                if !view_has_member(field) {
-                    continue;
-                }
-                view.dropped = view.dropped.saturating_add(1);
+            // Past a limit everything left is dropped, unread.
+            if view.read_field(field, base, &mut seen, validation)? {
                 break;
             }
-            match view.read_field(field, field_base, &mut seen, validation) {
-                Ok(done) => full = done,
-                Err(error) => return Err(error),
-            }
+            base = base.saturating_add(field.len() + 1);
         }
         Ok(view)
     }
@@ -228,11 +217,6 @@ impl<'a> BaggageView<'a> {
     pub fn get(&self, key: &str) -> Option<Member<'a>> {
         self.iter().find(|member| member.key() == key)
     }
-}
-
-/// Whether a field has a non-empty member, valid or not.
-fn view_has_member(field: &[u8]) -> bool {
-    field.iter().any(|&c| c != b',' && !is_ows(c))
 }
 
 /// A piece without its whitespace, and how much was cut from the front.
