@@ -770,3 +770,37 @@ fn baggage_reading_allocates_nothing() {
     assert_eq!(n, 0);
     assert_eq!(text.as_str(), "Am%C3%A9lie%2C%2050%25");
 }
+
+#[test]
+fn baggage_hop_allocates_nothing_and_sharing_costs_one() {
+    use tracecontext::baggage::{Baggage, BaggageView, SharedBaggage};
+    let request = [
+        (
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ),
+        (
+            "baggage",
+            "tenant=acme,class=batch;ttl=30,userId=Am%C3%A9lie",
+        ),
+        ("baggage", "flag=on"),
+    ];
+    let n = allocations(|| {
+        let mut baggage = Baggage::extract(black_box(&request));
+        baggage.insert("retry", "2 of 3").unwrap();
+        baggage.remove("class");
+        let mut outgoing = [("", ""); 1];
+        baggage.inject(&mut outgoing).unwrap();
+        black_box(outgoing[0].1.len()) + BaggageView::extract(black_box(&request)).len()
+    });
+    assert_eq!(n, 0, "extract, edit, inject");
+    let one_field = [("baggage", "tenant=acme,class=batch")];
+    assert_eq!(
+        allocations(|| SharedBaggage::extract(black_box(&one_field))),
+        1
+    );
+    let none: [(&str, &str); 0] = [];
+    assert_eq!(allocations(|| SharedBaggage::extract(black_box(&none))), 0);
+    let shared = SharedBaggage::extract(&one_field);
+    assert_eq!(allocations(|| black_box(&shared).clone()), 0);
+}

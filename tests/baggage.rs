@@ -409,3 +409,340 @@ proptest! {
         prop_assert_eq!(view.iter().next().unwrap().value(), want);
     }
 }
+
+// ---------------------------------------------------------------- the owned form
+
+use tracecontext::baggage::{Baggage, InlineBaggage, SharedBaggage};
+
+/// The percent-encoding rule B5 asks for, written out the slow way.
+fn ref_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            let plain = b != b'%' && is_value(std::str::from_utf8(&[b]).unwrap_or("\""));
+            if plain {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_owned_form_reads_as_the_view_does() {
+    let fields: [&[u8]; 3] = [b" a=1 ;p, bad key=2,,", b"", b"b = %41=;q=%20 ,c=3"];
+    let view = BaggageView::parse_fields_with(fields, Validation::Lenient).unwrap();
+    let owned = Baggage::parse_fields_with(fields, Validation::Lenient).unwrap();
+    assert_eq!(owned.as_str(), "a=1 ;p,b = %41=;q=%20,c=3");
+    assert_eq!(owned.encoded_len(), view.encoded_len());
+    assert_eq!(owned.len(), 3);
+    assert_eq!(
+        (owned.dropped(), owned.problem()),
+        (view.dropped(), view.problem())
+    );
+    assert_eq!(owned.get("b").unwrap().value(), "A=");
+    assert_eq!(Baggage::from(&view), owned);
+    let strict = Baggage::parse_fields_with(fields, Validation::Strict).unwrap_err();
+    assert_eq!(strict.member(), Some(2));
+    assert_eq!(strict.offset(), 13);
+    assert!("a=1,b=%zz".parse::<Baggage>().is_err());
+    assert_eq!(
+        "a=1, b=2".parse::<Baggage>().unwrap().to_string(),
+        "a=1,b=2"
+    );
+}
+
+#[test]
+fn b6_a_smaller_owned_form_drops_whole_members_from_the_right() {
+    let three = "a=1,b=22,c=3";
+    let by_count = InlineBaggage::<64, 2>::parse(three);
+    assert_eq!(by_count.as_str(), "a=1,b=22");
+    let problem = by_count.problem().unwrap();
+    assert_eq!(
+        (problem.kind(), problem.member(), problem.offset()),
+        (ErrorKind::MemberCount, Some(3), 9)
+    );
+    // "a=1,b=22" is 8 bytes: with 7, the second member goes whole.
+    let by_bytes = InlineBaggage::<7, 8>::parse(three);
+    assert_eq!(by_bytes.as_str(), "a=1");
+    assert_eq!(by_bytes.problem().unwrap().kind(), ErrorKind::Capacity);
+    assert_eq!(by_bytes.dropped(), 1);
+    // The same from a view, counting the view's members.
+    let view = BaggageView::parse(three);
+    let from_view = InlineBaggage::<7, 8>::from(&view);
+    assert_eq!(from_view.as_str(), "a=1");
+    assert_eq!(from_view.problem().unwrap().member(), Some(2));
+    let exact = InlineBaggage::<8, 2>::parse(three);
+    assert_eq!(exact.as_str(), "a=1,b=22");
+}
+
+#[test]
+fn insert_checks_keys_encodes_values_and_replaces_in_place() {
+    let mut baggage: Baggage = "a=1,b=2;p,a=3,c=4".parse().unwrap();
+    baggage.insert("a", "x y").unwrap();
+    assert_eq!(baggage.as_str(), "a=x%20y,b=2;p,c=4");
+    baggage.insert("d", "").unwrap();
+    assert_eq!(baggage.as_str(), "a=x%20y,b=2;p,c=4,d=");
+    baggage
+        .insert_with_properties("c", "=;,", &[("k", None), ("v", Some("\"é\""))])
+        .unwrap();
+    assert_eq!(
+        baggage.as_str(),
+        "a=x%20y,b=2;p,c==%3B%2C;k;v=%22%C3%A9%22,d="
+    );
+    let c = baggage.get("c").unwrap();
+    assert_eq!(c.value(), "=;,");
+    let props: Vec<_> = c.properties().map(|p| (p.key(), p.raw_value())).collect();
+    assert_eq!(props, [("k", None), ("v", Some("%22%C3%A9%22"))]);
+    assert!(baggage.remove("b"));
+    assert!(!baggage.remove("b"));
+    assert_eq!(baggage.as_str(), "a=x%20y,c==%3B%2C;k;v=%22%C3%A9%22,d=");
+
+    let before = baggage.clone();
+    for (key, props, kind, offset) in [
+        ("", &[][..], ErrorKind::Key, 0),
+        ("a b", &[][..], ErrorKind::Key, 1),
+        ("ok", &[("", None)][..], ErrorKind::Property, 0),
+        ("ok", &[("p;q", None)][..], ErrorKind::Property, 1),
+        ("é", &[][..], ErrorKind::Key, 0),
+    ] {
+        let err = baggage.insert_with_properties(key, "v", props).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.offset(), err.header()),
+            (kind, offset, "baggage"),
+            "{key:?}"
+        );
+        assert_eq!(baggage, before);
+    }
+}
+
+#[test]
+fn insert_refuses_what_does_not_fit_and_changes_nothing() {
+    let mut two = InlineBaggage::<16, 2>::new();
+    two.insert("a", "1").unwrap();
+    two.insert("b", "2").unwrap();
+    let err = two.insert("c", "3").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MemberCount);
+    // Replacing keeps the count.
+    two.insert("a", "123456").unwrap();
+    assert_eq!(two.as_str(), "a=123456,b=2");
+    // 16 bytes: "a=1234567,b=2" is 13, "a=12345678901,b=2" is 17.
+    let err = two.insert("a", "12345678901").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Capacity);
+    assert_eq!(two.as_str(), "a=123456,b=2");
+    two.insert("a", "1234567890").unwrap();
+    assert_eq!(two.as_str(), "a=1234567890,b=2");
+    assert_eq!(two.encoded_len(), 16);
+    // A value that grows by encoding counts encoded.
+    let err = InlineBaggage::<4, 2>::new().insert("a", "é").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Capacity);
+    two.clear();
+    assert!(two.is_empty());
+    assert_eq!(two.as_str(), "");
+}
+
+#[test]
+fn injecting_sends_one_header_or_none() {
+    let mut baggage: Baggage = "a=1".parse().unwrap();
+    let mut headers = vec![("baggage".to_owned(), "stale".to_owned())];
+    baggage.inject(&mut headers).unwrap();
+    assert_eq!(headers, [("baggage".to_owned(), "a=1".to_owned())]);
+    baggage.clear();
+    baggage.inject(&mut headers).unwrap();
+    assert!(headers.is_empty(), "{headers:?}");
+    let shared = SharedBaggage::from(&BaggageView::parse("k=v"));
+    let mut array = [("", ""); 1];
+    shared.inject(&mut array).unwrap();
+    assert_eq!(array[0], ("baggage", "k=v"));
+}
+
+#[test]
+fn b9_baggage_is_read_whatever_the_traceparent() {
+    let requests: [&[(&str, &str)]; 4] = [
+        &[("baggage", "tenant=acme")],
+        &[
+            (
+                "traceparent",
+                "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            ),
+            ("baggage", "tenant=acme"),
+        ],
+        &[
+            (
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+            ("traceparent", "x"),
+            ("BAGGAGE", "tenant=acme"),
+        ],
+        &[
+            (
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+            ("tracestate", "Bad=1"),
+            ("baggage", "tenant=acme"),
+        ],
+    ];
+    for request in requests {
+        let trace = tracecontext::extract(request);
+        let view = BaggageView::extract(request);
+        assert_eq!(
+            view.get("tenant").map(|m| m.raw_value()),
+            Some("acme"),
+            "{trace}"
+        );
+        assert_eq!(Baggage::extract(request).as_str(), "tenant=acme");
+        assert_eq!(SharedBaggage::extract(request).as_str(), "tenant=acme");
+    }
+    let strict = Baggage::from_carrier(&[("baggage", "a=1"), ("baggage", "b")], Validation::Strict);
+    assert_eq!(strict.unwrap_err().member(), Some(2));
+    let strict_view =
+        BaggageView::from_carrier(&[("baggage", "a=1"), ("baggage", "b")], Validation::Strict);
+    assert_eq!(strict_view.unwrap_err().offset(), 5); // where its `=` is missing
+}
+
+#[test]
+fn shared_baggage_is_small_and_joins_what_is_not_one_piece() {
+    assert_eq!(
+        std::mem::size_of::<SharedBaggage>(),
+        3 * std::mem::size_of::<usize>()
+    );
+    fn is_send_sync<T: Send + Sync + 'static>() {}
+    is_send_sync::<SharedBaggage>();
+    for (fields, want) in [
+        (&[&b"a=1,b=2"[..]][..], "a=1,b=2"),
+        (&[&b" a=1 , b=2 "[..]][..], "a=1,b=2"),
+        (&[&b"a=1,,b=2"[..]][..], "a=1,b=2"),
+        (&[&b",a=1"[..]][..], "a=1"),
+        (&[&b"a=1,bad,b=2"[..]][..], "a=1,b=2"),
+        (&[&b"a=1"[..], &b"b=2"[..]][..], "a=1,b=2"),
+        (&[&b""[..]][..], ""),
+    ] {
+        let view =
+            BaggageView::parse_fields_with(fields.iter().copied(), Validation::Lenient).unwrap();
+        let shared = SharedBaggage::from(&view);
+        assert_eq!(shared.as_str(), want);
+        assert_eq!(shared.len(), view.len());
+        assert_eq!(shared.is_empty(), want.is_empty());
+        assert_eq!(
+            shared.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            view.iter().map(|m| m.as_str()).collect::<Vec<_>>()
+        );
+        assert_eq!(SharedBaggage::from(&Baggage::from(&shared)), shared);
+        assert_eq!(shared.to_string(), want);
+    }
+    let shared = SharedBaggage::from(&BaggageView::parse("a=1,b=2"));
+    assert_eq!(shared.get("b").unwrap().raw_value(), "2");
+    assert!(shared.get("c").is_none());
+    assert_eq!(format!("{shared:?}"), "SharedBaggage(\"a=1,b=2\")");
+    assert_eq!(format!("{:?}", Baggage::parse("a=1")), "Baggage(\"a=1\")");
+}
+
+/// An edit of the owned form and its model.
+#[derive(Clone, Debug)]
+enum Edit {
+    Insert(String, String, Vec<(String, Option<String>)>),
+    Remove(String),
+    RetainShort,
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    let key = prop_oneof![
+        Just("a".to_owned()),
+        Just("b".to_owned()),
+        Just("Ab".to_owned()),
+        "[a-c ]{0,3}"
+    ];
+    let value = prop_oneof![
+        Just(String::new()),
+        "[a-z=%]{0,6}",
+        any::<String>().prop_map(|s| s.chars().take(4).collect())
+    ];
+    let property = (
+        prop_oneof![Just("p".to_owned()), "[p-q;]{0,2}"],
+        proptest::option::of("[x ]{0,2}"),
+    );
+    prop_oneof![
+        4 => (key.clone(), value, proptest::collection::vec(property, 0..2)).prop_map(|(k, v, p)| Edit::Insert(k, v, p)),
+        2 => key.prop_map(Edit::Remove),
+        1 => Just(Edit::RetainShort),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn the_owned_form_edits_as_a_vec_does(initial in "[a-c]=[0-9]{0,3}(,[a-c]=[0-9]{0,3}){0,4}", edits in proptest::collection::vec(edit(), 0..12)) {
+        const BYTES: usize = 40;
+        const MEMBERS: usize = 4;
+        let mut owned = InlineBaggage::<BYTES, MEMBERS>::parse(&initial);
+        // The model: (key, member text) in order.
+        let mut model: Vec<(String, String)> = owned.iter().map(|m| (m.key().to_owned(), m.as_str().to_owned())).collect();
+        let joined = |model: &[(String, String)]| model.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join(",");
+        for edit in edits {
+            match edit {
+                Edit::Insert(key, value, props) => {
+                    let props_ref: Vec<(&str, Option<&str>)> = props.iter().map(|(k, v)| (k.as_str(), v.as_deref())).collect();
+                    let got = owned.insert_with_properties(&key, &value, &props_ref);
+                    let valid = |k: &str| !k.is_empty() && k.bytes().all(is_token);
+                    let mut member = format!("{key}={}", ref_encode(&value));
+                    for (k, v) in &props {
+                        member.push(';');
+                        member.push_str(k);
+                        if let Some(v) = v {
+                            member.push('=');
+                            member.push_str(&ref_encode(v));
+                        }
+                    }
+                    let mut next = model.clone();
+                    match next.iter().position(|(k, _)| *k == key) {
+                        Some(i) => {
+                            next[i].1 = member;
+                            let mut seen = false;
+                            next.retain(|(k, _)| *k != key || !std::mem::replace(&mut seen, true));
+                        }
+                        None => next.push((key.clone(), member)),
+                    }
+                    let fits = next.len() <= MEMBERS && joined(&next).len() <= BYTES;
+                    let ok = valid(&key) && props.iter().all(|(k, _)| valid(k)) && fits;
+                    prop_assert_eq!(got.is_ok(), ok, "{:?}", got);
+                    if ok {
+                        model = next;
+                    }
+                }
+                Edit::Remove(key) => {
+                    let had = model.iter().any(|(k, _)| *k == key);
+                    model.retain(|(k, _)| *k != key);
+                    prop_assert_eq!(owned.remove(&key), had);
+                }
+                Edit::RetainShort => {
+                    model.retain(|(_, m)| m.len() < 5);
+                    owned.retain(|m| m.as_str().len() < 5);
+                }
+            }
+            prop_assert_eq!(owned.as_str(), joined(&model));
+            prop_assert_eq!(owned.len(), model.len());
+            let keys: Vec<&str> = owned.iter().map(|m| m.key()).collect();
+            prop_assert_eq!(keys, model.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
+            // What it sends reads back the same.
+            let again = InlineBaggage::<BYTES, MEMBERS>::parse(owned.as_str());
+            prop_assert_eq!(&again, &owned);
+            prop_assert_eq!(again.dropped(), 0);
+        }
+    }
+
+    #[test]
+    fn the_owned_form_and_the_view_agree(fields in proptest::collection::vec(baggage_bytes(), 1..4)) {
+        let view = BaggageView::parse_fields_with(fields.iter().map(Vec::as_slice), Validation::Lenient).unwrap();
+        let owned = Baggage::parse_fields_with(fields.iter().map(Vec::as_slice), Validation::Lenient).unwrap();
+        let members: Vec<&str> = view.iter().map(|m| m.as_str()).collect();
+        prop_assert_eq!(owned.as_str(), members.join(","));
+        prop_assert_eq!(owned.len(), view.len());
+        prop_assert_eq!(owned.encoded_len(), view.encoded_len());
+        prop_assert_eq!(owned.problem(), view.problem());
+        prop_assert_eq!(owned.dropped(), view.dropped());
+        let shared = SharedBaggage::from(&view);
+        prop_assert_eq!(shared.as_str(), owned.as_str());
+    }
+}

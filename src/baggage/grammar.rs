@@ -157,3 +157,13 @@ fn properties(text: &[u8], mut at: usize) -> Result<(), Problem> {
     }
     Ok(())
 }
+
+/// Checks a key given on its own (to be written into a list): one or more token
+/// characters (rule B3).
+pub(crate) fn check_key(text: &[u8], kind: ErrorKind) -> Result<(), Problem> {
+    let end = key(text, 0, kind)?;
+    match text.get(end) {
+        None => Ok(()),
+        Some(&c) => Err((kind, Reason::Invalid(c), end)),
+    }
+}

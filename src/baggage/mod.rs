@@ -21,10 +21,16 @@
 //! ```
 
 mod grammar;
+mod owned;
 mod percent;
+#[cfg(feature = "alloc")]
+mod shared;
 mod view;
 
+pub use owned::{Baggage, InlineBaggage};
 pub use percent::{Encode, encode};
+#[cfg(feature = "alloc")]
+pub use shared::SharedBaggage;
 pub use view::{BaggageView, Member, Members, Properties, Property};
 
 /// The header's name, lowercase (rule [B1](crate::rules#b1)).

@@ -178,13 +178,41 @@ pub const fn encode(value: &str) -> Encode<'_> {
     Encode(value)
 }
 
+/// Whether a byte of a value is written as it is (else as `%XX`).
+#[inline]
+const fn is_plain(b: u8) -> bool {
+    is_octet(b) && b != b'%'
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Writes `value` percent-encoded at the start of `out`, which must hold
+/// [`Encode::len`] bytes; returns how many were written.
+pub(crate) fn encode_into(value: &str, out: &mut [u8]) -> usize {
+    let mut at = 0;
+    for b in value.bytes() {
+        if is_plain(b) {
+            out[at] = b;
+            at += 1;
+        } else {
+            out[at..at + 3].copy_from_slice(&[
+                b'%',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
+            ]);
+            at += 3;
+        }
+    }
+    at
+}
+
 impl Encode<'_> {
     /// The encoded length in bytes.
     #[must_use]
     pub fn len(&self) -> usize {
         self.0
             .bytes()
-            .map(|b| if is_octet(b) && b != b'%' { 1 } else { 3 })
+            .map(|b| if is_plain(b) { 1 } else { 3 })
             .sum()
     }
 
@@ -197,11 +225,10 @@ impl Encode<'_> {
 
 impl fmt::Display for Encode<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const HEX: &[u8; 16] = b"0123456789ABCDEF";
         let bytes = self.0.as_bytes();
         let mut plain_from = 0;
         for (at, &b) in bytes.iter().enumerate() {
-            if is_octet(b) && b != b'%' {
+            if is_plain(b) {
                 continue;
             }
             // A run of plain bytes is ASCII, so it starts and ends on character

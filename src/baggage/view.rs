@@ -2,6 +2,7 @@
 
 use super::grammar::{self, Spans, is_ows};
 use super::{BAGGAGE, MAX_BYTES, MAX_MEMBERS, percent};
+use crate::carrier::{Extractor, Values};
 use crate::error::{Error, ErrorKind, Reason};
 use crate::tracestate::Validation;
 
@@ -94,75 +95,75 @@ impl<'a> BaggageView<'a> {
         I: IntoIterator<Item = &'a [u8]>,
     {
         let mut view = BaggageView::EMPTY;
-        let mut base = 0usize;
-        let mut seen = 0usize;
+        let mut reader = Reader::new(validation, MAX_MEMBERS, MAX_BYTES);
         for field in fields {
-            // Past a limit everything left is dropped, unread.
-            if view.read_field(field, base, &mut seen, validation)? {
+            if !view.read(&mut reader, field)? {
                 break;
             }
-            base = base.saturating_add(field.len() + 1);
         }
-        Ok(view)
+        Ok(view.finish(&reader))
     }
 
-    /// Reads the members of one field; `Ok(true)` once a limit is reached.
-    fn read_field(
-        &mut self,
-        bytes: &'a [u8],
-        base: usize,
-        seen: &mut usize,
+    /// Reads every `baggage` field of a request's `carrier`, dropping invalid members
+    /// (rule [B8](crate::rules#b8)). Nothing is allocated; the view borrows the
+    /// carrier's data. The trace context is read separately, and whatever happens to
+    /// it, the baggage stays (rule [B9](crate::rules#b9)).
+    ///
+    /// ```
+    /// use tracecontext::baggage::BaggageView;
+    ///
+    /// let request = [
+    ///     ("traceparent", "not a traceparent"),
+    ///     ("baggage", "tenant=acme"),
+    ///     ("Baggage", "class=batch"),
+    /// ];
+    /// let baggage = BaggageView::extract(&request);
+    /// assert_eq!(baggage.get("class").unwrap().raw_value(), "batch");
+    /// assert_eq!(baggage.len(), 2);
+    /// ```
+    #[must_use]
+    pub fn extract(carrier: impl Extractor<'a>) -> Self {
+        Self::from_carrier(carrier, Validation::Lenient).unwrap_or(BaggageView::EMPTY)
+    }
+
+    /// Reads every `baggage` field of `carrier` with the given validation (see
+    /// [`parse_fields_with`](Self::parse_fields_with)).
+    ///
+    /// # Errors
+    ///
+    /// With [`Validation::Strict`], the first invalid member's error.
+    pub fn from_carrier(
+        carrier: impl Extractor<'a>,
         validation: Validation,
-    ) -> Result<bool, Error> {
+    ) -> Result<Self, Error> {
+        let mut view = BaggageView::EMPTY;
+        let mut reader = Reader::new(validation, MAX_MEMBERS, MAX_BYTES);
+        read_carrier(carrier, |field| view.read(&mut reader, field))?;
+        Ok(view.finish(&reader))
+    }
+
+    /// Reads one field into the view; `Ok(false)` once a limit is reached.
+    fn read(&mut self, reader: &mut Reader, field: &'a [u8]) -> Result<bool, Error> {
         let mut stored = false;
-        let mut start = 0;
-        for piece in bytes.split(|&c| c == b',') {
-            let piece_start = start;
-            start += piece.len() + 1;
-            let (lead, member) = trim(piece);
-            if member.is_empty() {
-                continue;
-            }
-            *seen += 1;
-            let at = base + piece_start + lead;
-            if let Err((kind, reason, offset)) = grammar::member(member) {
-                let error = Error::in_member(kind, reason, at + offset, *seen).for_header(BAGGAGE);
-                if validation == Validation::Strict {
-                    return Err(error);
-                }
-                self.note(error);
-                self.dropped = self.dropped.saturating_add(1);
-                continue;
-            }
-            let joined = usize::from(self.len) + usize::from(self.members > 0) + member.len();
-            let limit = if usize::from(self.members) == MAX_MEMBERS {
-                Some((ErrorKind::MemberCount, Reason::TooMany(MAX_MEMBERS as u16)))
-            } else if joined > MAX_BYTES {
-                Some((ErrorKind::Capacity, Reason::NoRoom(MAX_BYTES as u16)))
-            } else {
-                None
-            };
-            if let Some((kind, reason)) = limit {
-                self.note(Error::in_member(kind, reason, at, *seen).for_header(BAGGAGE));
-                self.dropped = self.dropped.saturating_add(1);
-                return Ok(true);
-            }
+        let fields = &mut self.fields;
+        let count = &mut self.field_count;
+        reader.field(field, |_| {
             if !stored {
-                self.fields[usize::from(self.field_count)] = bytes;
-                self.field_count += 1;
+                fields[usize::from(*count)] = field;
+                *count += 1;
                 stored = true;
             }
-            self.members += 1;
-            // At most 8192.
-            self.len = u16::try_from(joined).unwrap_or(u16::MAX);
-        }
-        Ok(false)
+        })
     }
 
-    fn note(&mut self, error: Error) {
-        if self.problem.is_none() {
-            self.problem = Some(error);
-        }
+    /// The view with the reader's counts.
+    fn finish(mut self, reader: &Reader) -> Self {
+        // At most 64 and 8192.
+        self.members = u8::try_from(reader.members).unwrap_or(u8::MAX);
+        self.len = u16::try_from(reader.len).unwrap_or(u16::MAX);
+        self.dropped = reader.dropped;
+        self.problem = reader.problem;
+        self
     }
 
     /// How many members are kept.
@@ -203,12 +204,19 @@ impl<'a> BaggageView<'a> {
     /// The kept members, in order.
     #[must_use]
     pub fn iter(&self) -> Members<'a, '_> {
-        Members {
-            view: self,
-            field: 0,
-            rest: self.fields[0],
-            left: self.members,
+        let fields = &self.fields[..usize::from(self.field_count)];
+        Members::new(fields, usize::from(self.members))
+    }
+
+    /// The kept members as one list, when they lie together in one field with
+    /// nothing but `,` between them: then it can be copied as it is.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn contiguous(&self) -> Option<&'a [u8]> {
+        if self.field_count != 1 || self.dropped != 0 {
+            return None;
         }
+        let (_, text) = trim(self.fields[0]);
+        (text.len() == usize::from(self.len)).then_some(text)
     }
 
     /// The first kept member with the key `key` (rule [B7](crate::rules#b7));
@@ -217,6 +225,124 @@ impl<'a> BaggageView<'a> {
     pub fn get(&self, key: &str) -> Option<Member<'a>> {
         self.iter().find(|member| member.key() == key)
     }
+}
+
+/// Reads the members of baggage fields in order: checks each, drops the invalid
+/// ones (or stops at the first, when strict) and stops at the limits. Shared by the
+/// view and the owned form, which keep the members differently.
+pub(crate) struct Reader {
+    validation: Validation,
+    max_members: usize,
+    max_bytes: usize,
+    /// The offset of the next field, as if the fields were joined with `,`.
+    base: usize,
+    /// Non-empty members seen, valid or not.
+    seen: usize,
+    /// Members kept.
+    pub(crate) members: usize,
+    /// The kept members' length joined with `,`.
+    pub(crate) len: usize,
+    pub(crate) dropped: u32,
+    pub(crate) problem: Option<Error>,
+}
+
+impl Reader {
+    pub(crate) const fn new(validation: Validation, max_members: usize, max_bytes: usize) -> Self {
+        Self {
+            validation,
+            max_members,
+            max_bytes,
+            base: 0,
+            seen: 0,
+            members: 0,
+            len: 0,
+            dropped: 0,
+            problem: None,
+        }
+    }
+
+    /// Reads the members of one field, handing each kept one (without the
+    /// whitespace around it) to `keep`; `Ok(false)` once a limit is reached, when
+    /// everything left is to be dropped unread.
+    pub(crate) fn field<'a>(
+        &mut self,
+        bytes: &'a [u8],
+        mut keep: impl FnMut(&'a [u8]),
+    ) -> Result<bool, Error> {
+        let base = self.base;
+        self.base = base.saturating_add(bytes.len() + 1);
+        let mut start = 0;
+        for piece in bytes.split(|&c| c == b',') {
+            let piece_start = start;
+            start += piece.len() + 1;
+            let (lead, member) = trim(piece);
+            if member.is_empty() {
+                continue;
+            }
+            self.seen += 1;
+            let at = base + piece_start + lead;
+            if let Err((kind, reason, offset)) = grammar::member(member) {
+                let error =
+                    Error::in_member(kind, reason, at + offset, self.seen).for_header(BAGGAGE);
+                if self.validation == Validation::Strict {
+                    return Err(error);
+                }
+                self.drop_member(error);
+                continue;
+            }
+            let joined = self.len + usize::from(self.members > 0) + member.len();
+            let limit = if self.members == self.max_members {
+                Some((
+                    ErrorKind::MemberCount,
+                    Reason::TooMany(saturate(self.max_members)),
+                ))
+            } else if joined > self.max_bytes {
+                Some((
+                    ErrorKind::Capacity,
+                    Reason::NoRoom(saturate(self.max_bytes)),
+                ))
+            } else {
+                None
+            };
+            if let Some((kind, reason)) = limit {
+                self.drop_member(Error::in_member(kind, reason, at, self.seen).for_header(BAGGAGE));
+                return Ok(false);
+            }
+            keep(member);
+            self.members += 1;
+            self.len = joined;
+        }
+        Ok(true)
+    }
+
+    fn drop_member(&mut self, error: Error) {
+        if self.problem.is_none() {
+            self.problem = Some(error);
+        }
+        self.dropped = self.dropped.saturating_add(1);
+    }
+}
+
+/// Hands the `baggage` fields of `carrier` to `read` in order, until it returns
+/// `Ok(false)` (a limit) or an error (a strict reading), which is returned.
+pub(crate) fn read_carrier<'a>(
+    carrier: impl Extractor<'a>,
+    mut read: impl FnMut(&'a [u8]) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    let mut error = None;
+    let mut sink = |field: &'a [u8]| {
+        read(field).unwrap_or_else(|problem| {
+            error = Some(problem);
+            false
+        })
+    };
+    carrier.get_all(BAGGAGE, &mut Values::new(&mut sink));
+    error.map_or(Ok(()), Err)
+}
+
+/// A limit as an error reason holds it.
+pub(crate) fn saturate(limit: usize) -> u16 {
+    u16::try_from(limit).unwrap_or(u16::MAX)
 }
 
 /// A piece without its whitespace, and how much was cut from the front.
@@ -236,14 +362,40 @@ impl<'a, 'v> IntoIterator for &'v BaggageView<'a> {
     }
 }
 
-/// The members of a [`BaggageView`], in order. Each is checked again as it is
-/// read (the view keeps no index), which is linear in the list's length.
+/// The members of a [`BaggageView`] or a [`Baggage`](super::Baggage), in order.
+/// Each is checked again as it is read (nothing keeps an index), which is linear
+/// in the list's length.
 #[derive(Clone, Debug)]
 pub struct Members<'a, 'v> {
-    view: &'v BaggageView<'a>,
-    field: usize,
+    /// What is left of the field being read.
     rest: &'a [u8],
-    left: u8,
+    /// The fields after it.
+    more: &'v [&'a [u8]],
+    /// How many members are left to hand out.
+    left: usize,
+}
+
+impl<'a, 'v> Members<'a, 'v> {
+    /// The first `members` valid members of `fields`.
+    pub(crate) fn new(fields: &'v [&'a [u8]], members: usize) -> Self {
+        let (rest, more) = fields
+            .split_first()
+            .map_or((&[][..], fields), |(f, m)| (*f, m));
+        Self {
+            rest,
+            more,
+            left: members,
+        }
+    }
+
+    /// The first `members` valid members of one list.
+    pub(crate) const fn one(text: &'a [u8], members: usize) -> Self {
+        Self {
+            rest: text,
+            more: &[],
+            left: members,
+        }
+    }
 }
 
 impl<'a> Iterator for Members<'a, '_> {
@@ -252,8 +404,8 @@ impl<'a> Iterator for Members<'a, '_> {
     fn next(&mut self) -> Option<Member<'a>> {
         while self.left > 0 {
             if self.rest.is_empty() {
-                self.field += 1;
-                self.rest = *self.view.fields.get(self.field)?;
+                let (first, more) = self.more.split_first()?;
+                (self.rest, self.more) = (first, more);
                 continue;
             }
             let end = self.rest.iter().position(|&c| c == b',');
@@ -264,9 +416,9 @@ impl<'a> Iterator for Members<'a, '_> {
                 continue;
             }
             // A valid member is ASCII, so it is text.
-            if let (Ok(spans), Ok(text)) = (grammar::member(member), core::str::from_utf8(member)) {
+            if let Some(member) = Member::of(member) {
                 self.left -= 1;
-                return Some(Member { text, spans });
+                return Some(member);
             }
         }
         None
@@ -282,6 +434,13 @@ pub struct Member<'a> {
 }
 
 impl<'a> Member<'a> {
+    /// A member read from text known to be one valid member.
+    pub(crate) fn of(text: &'a [u8]) -> Option<Self> {
+        let spans = grammar::member(text).ok()?;
+        let text = core::str::from_utf8(text).ok()?;
+        Some(Self { text, spans })
+    }
+
     /// The whole member as it came, without the whitespace around it.
     #[must_use]
     pub const fn as_str(&self) -> &'a str {
