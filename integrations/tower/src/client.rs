@@ -6,6 +6,7 @@ use core::task::{Context as TaskContext, Poll};
 use http::{HeaderMap, Request};
 use tower_layer::Layer;
 use tower_service::Service;
+use tracecontext::baggage::SharedBaggage;
 use tracecontext::{Context, ThreadIds};
 
 /// The [`Layer`] that sends the trace context on with every request.
@@ -15,6 +16,16 @@ use tracecontext::{Context, ThreadIds};
 /// [current](mod@crate::current) context. It makes a child of it (a new span-id: the
 /// span of this call) and writes `traceparent` and `tracestate` into the request's
 /// headers, replacing any there. With no parent, the request goes out as it is.
+///
+/// It sends baggage the same way: a [`SharedBaggage`] in the request's extensions,
+/// else the [current baggage](crate::current::baggage), as one `baggage` header
+/// (replacing any there) when it is not empty. [`baggage(false)`](Self::baggage)
+/// turns this off, for calls leaving the system.
+///
+/// Both are read when `call` is made, not when its future is polled: to send
+/// another context or baggage, make the call inside
+/// [`current::scope`](crate::current::scope) or in a future wrapped with
+/// [`with_baggage`](crate::FutureExt::with_baggage).
 ///
 /// Every call makes a new child, so a retry (a `tower::retry` layer outside this
 /// one, or a loop calling again) is a new span under the same parent. The callee
@@ -36,16 +47,27 @@ use tracecontext::{Context, ThreadIds};
 /// # drop(channel);
 /// # }
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 #[must_use]
 pub struct ClientLayer {
-    _private: (),
+    baggage: bool,
 }
 
 impl ClientLayer {
-    /// The layer.
+    /// The layer, sending trace context and baggage.
     pub const fn new() -> Self {
-        Self { _private: () }
+        Self { baggage: true }
+    }
+
+    /// Whether calls carry the baggage (on by default).
+    pub const fn baggage(self, on: bool) -> Self {
+        Self { baggage: on }
+    }
+}
+
+impl Default for ClientLayer {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -53,7 +75,10 @@ impl<S> Layer<S> for ClientLayer {
     type Service = ClientService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        ClientService { inner }
+        ClientService {
+            inner,
+            baggage: self.baggage,
+        }
     }
 }
 
@@ -61,12 +86,14 @@ impl<S> Layer<S> for ClientLayer {
 #[derive(Clone)]
 pub struct ClientService<S> {
     inner: S,
+    baggage: bool,
 }
 
 impl<S: fmt::Debug> fmt::Debug for ClientService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientService")
             .field("inner", &self.inner)
+            .field("baggage", &self.baggage)
             .finish()
     }
 }
@@ -91,6 +118,12 @@ where
         if let Some(child) = child {
             write(&child, request.headers_mut());
         }
+        if self.baggage {
+            match request.extensions().get::<SharedBaggage>().cloned() {
+                Some(baggage) => write_baggage(&baggage, request.headers_mut()),
+                None => crate::current::with_baggage(|b| write_baggage(b, request.headers_mut())),
+            }
+        }
         self.inner.call(request)
     }
 }
@@ -103,9 +136,18 @@ fn write(context: &Context, headers: &mut HeaderMap) {
     debug_assert!(written.is_ok(), "{written:?}");
 }
 
+/// Writes `baggage` as the `baggage` header, unless it is empty (then any header
+/// already there stays).
+fn write_baggage(baggage: &SharedBaggage, headers: &mut HeaderMap) {
+    if !baggage.is_empty() {
+        let written = baggage.inject(headers);
+        debug_assert!(written.is_ok(), "{written:?}");
+    }
+}
+
 /// The headers for an outgoing request made without a tower client (reqwest, say):
-/// a child of the current context, as `traceparent` and `tracestate`. Empty when
-/// there is no current context. Call it once per request: each call is a new span
+/// a child of the current context, as `traceparent` and `tracestate`, and the
+/// current baggage as `baggage` when there is some. Empty when there is neither. Call it once per request: each call is a new span
 /// (logged as [`ClientLayer`] logs its calls).
 ///
 /// ```
@@ -127,5 +169,6 @@ pub fn outgoing_headers() -> HeaderMap {
             write(&parent.child(&mut ThreadIds), &mut headers);
         }
     });
+    crate::current::with_baggage(|baggage| write_baggage(baggage, &mut headers));
     headers
 }

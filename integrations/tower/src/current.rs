@@ -1,9 +1,13 @@
-//! The current context: which trace the code running now belongs to.
+//! The current context: which trace the code running now belongs to, and the
+//! baggage that goes with it.
 //!
-//! Each thread has one slot. [`scope`] fills it for a closure, [`enter`] until a
-//! guard drops, and [`WithContext`] for every poll of a future, so a future keeps
-//! its context across `.await` points and onto whatever thread an executor moves it
-//! to. Nothing here knows about a runtime: a task spawned with `tokio::spawn`,
+//! Each thread has one slot for the trace context and one for the baggage.
+//! [`scope`] fills the first for a closure, [`enter`] until a guard drops, and
+//! [`WithContext`] both for every poll of a future, so a future keeps its context
+//! and baggage across `.await` points and onto whatever thread an executor moves it
+//! to. The baggage slot is filled by the [`ServerLayer`](crate::ServerLayer) with
+//! the request's baggage, read with [`baggage`] and changed for a closure with
+//! [`scope_baggage`] or for a future with [`FutureExt::with_baggage`]. Nothing here knows about a runtime: a task spawned with `tokio::spawn`,
 //! `async_std::task::spawn` or a `smol` executor carries its context when it is
 //! wrapped with [`FutureExt::in_current_context`]; a plain thread, when its closure
 //! is wrapped with [`bind`].
@@ -36,16 +40,68 @@ use core::task::{Context as TaskContext, Poll};
 use std::cell::RefCell;
 
 use tracecontext::Context;
+use tracecontext::baggage::SharedBaggage;
 
 use crate::log::LogSpan;
 
 std::thread_local! {
     static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
+    static BAGGAGE: RefCell<SharedBaggage> = const { RefCell::new(SharedBaggage::EMPTY) };
 }
 
 /// Puts `context` in this thread's slot and returns what was there.
 fn swap(context: Option<Context>) -> Option<Context> {
     CURRENT.with(|slot| slot.replace(context))
+}
+
+/// Puts `baggage` in this thread's baggage slot and returns what was there.
+fn swap_baggage(baggage: SharedBaggage) -> SharedBaggage {
+    BAGGAGE.with(|slot| slot.replace(baggage))
+}
+
+/// The current baggage: a clone (an `Arc` count), empty when there is none.
+///
+/// ```
+/// use tracecontext::baggage::{Baggage, SharedBaggage};
+/// use tracecontext_tower::current;
+///
+/// assert!(current::baggage().is_empty());
+/// let mut edited = Baggage::from(&current::baggage());
+/// edited.insert("tenant", "acme")?;
+/// let tenant = current::scope_baggage(SharedBaggage::from(&edited), || {
+///     current::baggage().get("tenant").map(|m| m.value().into_owned())
+/// });
+/// assert_eq!(tenant.as_deref(), Some("acme"));
+/// # Ok::<(), tracecontext::Error>(())
+/// ```
+#[must_use]
+pub fn baggage() -> SharedBaggage {
+    BAGGAGE.with(|slot| slot.borrow().clone())
+}
+
+/// Runs `f` with the current baggage borrowed, without cloning it.
+pub fn with_baggage<R>(f: impl FnOnce(&SharedBaggage) -> R) -> R {
+    BAGGAGE.with(|slot| f(&slot.borrow()))
+}
+
+/// Runs `f` with `baggage` as the current baggage (what outgoing calls send);
+/// the previous baggage is current again afterwards, also when `f` panics.
+pub fn scope_baggage<R>(baggage: SharedBaggage, f: impl FnOnce() -> R) -> R {
+    let _restore = RestoreBaggage {
+        previous: swap_baggage(baggage),
+    };
+    f()
+}
+
+/// Puts the previous baggage back when dropped.
+struct RestoreBaggage {
+    previous: SharedBaggage,
+}
+
+impl Drop for RestoreBaggage {
+    fn drop(&mut self) {
+        swap_baggage(core::mem::take(&mut self.previous));
+    }
 }
 
 /// The current context, if any: a clone of it (an `Arc` count, no tracestate copy).
@@ -106,7 +162,7 @@ impl core::fmt::Debug for Entered {
     }
 }
 
-/// Wraps `f` so that it runs with the context that is current now: for
+/// Wraps `f` so that it runs with the context (and baggage) that is current now: for
 /// `std::thread::spawn`, thread pools and callbacks run elsewhere. With the
 /// `tracing` feature it also runs in the `tracing` span current now, so its log
 /// lines carry the request's ids.
@@ -127,6 +183,7 @@ impl core::fmt::Debug for Entered {
 /// ```
 pub fn bind<R>(f: impl FnOnce() -> R) -> impl FnOnce() -> R {
     let context = get();
+    let bound_baggage = baggage();
     let span = LogSpan::current();
     move || {
         span.in_scope(|| {
@@ -134,37 +191,52 @@ pub fn bind<R>(f: impl FnOnce() -> R) -> impl FnOnce() -> R {
                 previous: swap(context),
                 _not_send: core::marker::PhantomData,
             };
-            f()
+            scope_baggage(bound_baggage, f)
         })
     }
 }
 
 pin_project_lite::pin_project! {
-    /// A future that runs with a context: it is current during every poll of the
-    /// inner future, on whichever thread polls it. Made by [`FutureExt`].
+    /// A future that runs with a context and baggage: they are current during
+    /// every poll of the inner future, on whichever thread polls it. Made by
+    /// [`FutureExt`].
     #[derive(Debug)]
     #[must_use = "futures do nothing unless polled"]
     pub struct WithContext<F> {
         #[pin]
         inner: F,
         context: Option<Context>,
+        baggage: SharedBaggage,
         span: LogSpan,
     }
 }
 
 impl<F> WithContext<F> {
-    /// `inner`, run with `context` current (`None`: with no current context).
+    /// `inner`, run with `context` current (`None`: with no current context) and
+    /// the baggage current now.
     pub fn new(inner: F, context: Option<Context>) -> Self {
-        Self::in_span(inner, context, LogSpan::none())
+        Self::in_span(inner, context, baggage(), LogSpan::none())
     }
 
-    /// `inner`, run with `context` current and in `span`.
-    pub(crate) fn in_span(inner: F, context: Option<Context>, span: LogSpan) -> Self {
+    /// `inner`, run with `context` and `baggage` current, in `span`.
+    pub(crate) fn in_span(
+        inner: F,
+        context: Option<Context>,
+        baggage: SharedBaggage,
+        span: LogSpan,
+    ) -> Self {
         Self {
             inner,
             context,
+            baggage,
             span,
         }
+    }
+
+    /// The baggage the future runs with.
+    #[must_use]
+    pub fn baggage(&self) -> &SharedBaggage {
+        &self.baggage
     }
 
     /// The context the future runs with.
@@ -179,13 +251,15 @@ impl<F: Future> Future for WithContext<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let (inner, context) = (this.inner, this.context);
+        let (inner, context, baggage) = (this.inner, this.context, this.baggage);
         this.span.in_scope(|| {
-            // The context moves into the slot for the poll and back out after it,
-            // so each poll costs two swaps and no clone.
+            // The context and baggage move into the slots for the poll and back
+            // out after it, so each poll costs swaps and no clone.
             let restore = Restore {
                 previous: swap(context.take()),
                 back: context,
+                previous_baggage: swap_baggage(core::mem::take(baggage)),
+                back_baggage: baggage,
             };
             let poll = inner.poll(cx);
             drop(restore);
@@ -199,11 +273,14 @@ impl<F: Future> Future for WithContext<F> {
 struct Restore<'a> {
     previous: Option<Context>,
     back: &'a mut Option<Context>,
+    previous_baggage: SharedBaggage,
+    back_baggage: &'a mut SharedBaggage,
 }
 
 impl Drop for Restore<'_> {
     fn drop(&mut self) {
         *self.back = swap(self.previous.take());
+        *self.back_baggage = swap_baggage(core::mem::take(&mut self.previous_baggage));
     }
 }
 
@@ -222,19 +299,38 @@ impl Drop for Restore<'_> {
 /// # }
 /// ```
 pub trait FutureExt: Future + Sized {
-    /// Runs this future with `context` current. (With the `tracing` feature it
-    /// enters no `tracing` span of its own: its log lines are in the span of
-    /// whoever polls it.)
+    /// Runs this future with `context` current, and the baggage current now.
+    /// (With the `tracing` feature it enters no `tracing` span of its own: its log
+    /// lines are in the span of whoever polls it.)
     fn with_context(self, context: Context) -> WithContext<Self> {
         WithContext::new(self, Some(context))
     }
 
-    /// Runs this future with the context that is current now (if any): for
-    /// `spawn`, which runs a future elsewhere, later. With the `tracing` feature
-    /// the future also runs in the `tracing` span current now, so the spawned
-    /// task's log lines carry the request's ids.
+    /// Runs this future with the context and baggage that are current now (if
+    /// any): for `spawn`, which runs a future elsewhere, later. With the
+    /// `tracing` feature the future also runs in the `tracing` span current now,
+    /// so the spawned task's log lines carry the request's ids.
     fn in_current_context(self) -> WithContext<Self> {
-        WithContext::in_span(self, get(), LogSpan::current())
+        WithContext::in_span(self, get(), baggage(), LogSpan::current())
+    }
+
+    /// Runs this future with the context current now and `baggage` current: for
+    /// calls that should send other baggage than the request's.
+    ///
+    /// ```
+    /// use tracecontext::baggage::{Baggage, SharedBaggage};
+    /// use tracecontext_tower::current::{self, FutureExt};
+    ///
+    /// # async fn call_downstream() {}
+    /// # async fn handler() -> Result<(), tracecontext::Error> {
+    /// let mut baggage = Baggage::from(&current::baggage());
+    /// baggage.insert("request.class", "batch")?;
+    /// call_downstream().with_baggage(SharedBaggage::from(&baggage)).await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn with_baggage(self, baggage: SharedBaggage) -> WithContext<Self> {
+        WithContext::in_span(self, get(), baggage, LogSpan::none())
     }
 }
 

@@ -7,6 +7,9 @@
 //! - [`ClientLayer`]: every outgoing request carries a child of the current
 //!   context; [`outgoing_headers`] does the same for clients that are not tower
 //!   services (reqwest).
+//! - Baggage: the server layer reads it into a
+//!   [`SharedBaggage`](tracecontext::baggage::SharedBaggage) (in the extensions,
+//!   and [current](current::baggage)), and the client side sends it on.
 //! - [`current`](mod@current): the current context in async code and threads, for any runtime:
 //!   [`current()`], [`current::scope`], [`FutureExt::in_current_context`] for
 //!   spawned tasks, [`current::bind`] for threads.
@@ -39,7 +42,7 @@
 //! # Crate features
 //!
 //! - `tracing` (off by default): the per-request `tracing` span, and a `debug`
-//!   event for each request whose context was not taken as it came.
+//!   event for each request whose context or baggage was not taken as it came.
 //!
 //! # Dependencies
 //!

@@ -151,7 +151,7 @@ pub(crate) fn outgoing(child: &Context) {
 /// What the server layer does with a report when no hook is set.
 pub(crate) fn default_report(report: &crate::Report) {
     #[cfg(feature = "tracing")]
-    tracing::debug!(target: "tracecontext", reason = %report, "trace context not taken as it came");
+    tracing::debug!(target: "tracecontext", reason = %report, "request headers not taken as they came");
     #[cfg(not(feature = "tracing"))]
     let _ = report;
 }

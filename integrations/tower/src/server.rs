@@ -9,6 +9,7 @@ use std::sync::Arc;
 use http::{HeaderMap, HeaderValue, Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
+use tracecontext::baggage::{BaggageView, SharedBaggage};
 use tracecontext::response::SERVER_TIMING;
 use tracecontext::sampling::{AlwaysOn, Decision, Input, Parent, ParentBased, Sampler};
 use tracecontext::{Context, Error, Extracted, ThreadIds};
@@ -19,7 +20,7 @@ use crate::log::LogSpan;
 /// A shared sampler, as the layer holds it.
 pub type SharedSampler = Arc<dyn Sampler + Send + Sync>;
 
-/// A hook told why a request's trace context was not taken as it came.
+/// A hook told why a request's trace context or baggage was not taken as it came.
 type ReportHook = Arc<dyn Fn(&Report) + Send + Sync>;
 
 /// The [`Layer`] that gives every request a trace context.
@@ -38,9 +39,18 @@ type ReportHook = Arc<dyn Fn(&Report) + Send + Sync>;
 ///   `span_id`, `parent_span_id`, `sampled`), so every log line of the request
 ///   carries them.
 ///
-/// Why a trace restarted (no or an invalid `traceparent`) or lost its `tracestate`
-/// goes to the [`on_report`](Self::on_report) hook: by default nothing, or a
-/// `debug` event with the `tracing` feature.
+/// It also reads the request's `baggage` fields, on their own (a missing or invalid
+/// `traceparent` does not drop them), into a
+/// [`SharedBaggage`](tracecontext::baggage::SharedBaggage): in the extensions
+/// when there is some (axum: `Option<Extension<SharedBaggage>>`; a request without
+/// baggage costs nothing) and the [current baggage](crate::current::baggage)
+/// (empty when there is none), which the
+/// [`ClientLayer`](crate::ClientLayer) sends on. An edge that must not pass on what
+/// callers put there turns this off with [`baggage(false)`](Self::baggage).
+///
+/// Why a trace restarted (no or an invalid `traceparent`), lost its `tracestate`
+/// or some baggage members goes to the [`on_report`](Self::on_report) hook: by
+/// default nothing, or a `debug` event with the `tracing` feature.
 ///
 /// The layer works for any service of `http::Request`: axum routers, hyper
 /// services, tonic servers (`Server::builder().layer(..)`).
@@ -73,6 +83,7 @@ struct Config {
     untrusted: bool,
     tracestate: Incoming,
     server_timing: bool,
+    baggage: bool,
     report: Option<ReportHook>,
 }
 
@@ -108,6 +119,7 @@ impl ServerLayer {
                 untrusted: false,
                 tracestate: Incoming::Keep,
                 server_timing: false,
+                baggage: true,
                 report: None,
             }),
         }
@@ -149,9 +161,18 @@ impl ServerLayer {
         self.edit(|c| c.server_timing = on)
     }
 
+    /// Whether the request's `baggage` is read, handed to handlers and sent on by
+    /// the client layer (on by default). Off, incoming baggage goes no further
+    /// than this layer: for an edge facing callers it does not trust, since
+    /// baggage is whatever the caller put there.
+    pub fn baggage(self, on: bool) -> Self {
+        self.edit(|c| c.baggage = on)
+    }
+
     /// Calls `hook` for each request whose trace context was not taken as it came:
     /// no `traceparent`, an invalid one (the trace restarts), or a `tracestate`
-    /// dropped (the trace continues). It runs inside the request's context (and
+    /// dropped (the trace continues); and for each whose baggage lost members
+    /// (invalid, or past 64 members or 8192 bytes). It runs inside the request's context (and
     /// `tracing` span), so a log line written there carries the new ids.
     ///
     /// ```
@@ -176,6 +197,7 @@ impl fmt::Debug for ServerLayer {
             .field("untrusted", &self.config.untrusted)
             .field("tracestate", &self.config.tracestate)
             .field("server_timing", &self.config.server_timing)
+            .field("baggage", &self.config.baggage)
             .field("report", &self.config.report.is_some())
             .finish_non_exhaustive()
     }
@@ -192,7 +214,7 @@ impl<S> Layer<S> for ServerLayer {
     }
 }
 
-/// Why a request's trace context was not taken as it came: what
+/// Why a request's trace context or baggage was not taken as it came: what
 /// [`ServerLayer::on_report`] is told. `Display` gives one line for a log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -203,13 +225,16 @@ pub enum Report {
     InvalidTraceparent(Error),
     /// The trace continues, but its `tracestate` was invalid and dropped.
     TracestateDropped(Error),
+    /// Some `baggage` members were dropped (the others are kept): the first
+    /// one's error, numbered among the request's members.
+    BaggageDropped(Error),
 }
 
 impl Report {
     /// Whether the request starts a new trace.
     #[must_use]
     pub const fn restarts_trace(&self) -> bool {
-        !matches!(self, Self::TracestateDropped(_))
+        matches!(self, Self::NoTraceparent | Self::InvalidTraceparent(_))
     }
 
     /// The header error, when there was one.
@@ -217,7 +242,9 @@ impl Report {
     pub const fn error(&self) -> Option<Error> {
         match self {
             Self::NoTraceparent => None,
-            Self::InvalidTraceparent(error) | Self::TracestateDropped(error) => Some(*error),
+            Self::InvalidTraceparent(error)
+            | Self::TracestateDropped(error)
+            | Self::BaggageDropped(error) => Some(*error),
         }
     }
 
@@ -240,6 +267,7 @@ impl fmt::Display for Report {
             Self::NoTraceparent => f.write_str("no traceparent, new trace"),
             Self::InvalidTraceparent(error) => write!(f, "invalid traceparent, new trace: {error}"),
             Self::TracestateDropped(error) => write!(f, "tracestate dropped: {error}"),
+            Self::BaggageDropped(error) => write!(f, "baggage members dropped: {error}"),
         }
     }
 }
@@ -287,6 +315,18 @@ impl Config {
         (child.into_owned(), report)
     }
 
+    /// The request's baggage, and what to report about it.
+    fn baggage(&self, headers: &HeaderMap) -> (SharedBaggage, Option<Report>) {
+        if !self.baggage {
+            return (SharedBaggage::EMPTY, None);
+        }
+        let view = BaggageView::extract(headers);
+        (
+            SharedBaggage::from(&view),
+            view.problem().map(Report::BaggageDropped),
+        )
+    }
+
     fn report(&self, report: &Report) {
         match &self.report {
             Some(hook) => hook(report),
@@ -324,6 +364,7 @@ where
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let (context, report) = self.config.context(request.headers());
+        let (baggage, baggage_report) = self.config.baggage(request.headers());
         let span = LogSpan::request(&context, &request);
         let timing = if self.config.server_timing {
             HeaderValue::from_str(context.server_timing().as_str()).ok()
@@ -331,17 +372,20 @@ where
             None
         };
         request.extensions_mut().insert(context.clone());
+        if !baggage.is_empty() {
+            request.extensions_mut().insert(baggage.clone());
+        }
         // The inner service's `call` may do work before its future: it runs in the
         // request's context too.
         let inner = span.in_scope(|| {
             let _entered = crate::current::enter(context.clone());
-            if let Some(report) = &report {
+            for report in report.iter().chain(&baggage_report) {
                 self.config.report(report);
             }
-            self.inner.call(request)
+            crate::current::scope_baggage(baggage.clone(), || self.inner.call(request))
         });
         ServerFuture {
-            inner: WithContext::in_span(inner, Some(context), span),
+            inner: WithContext::in_span(inner, Some(context), baggage, span),
             timing,
         }
     }

@@ -16,6 +16,7 @@ use std::task::{Context as TaskContext, Poll, Waker};
 
 use http::{HeaderName, HeaderValue, Request, Response};
 use tower::{Layer, Service};
+use tracecontext::baggage::SharedBaggage;
 use tracecontext::{Context, SpanId, TraceFlags, TraceId};
 use tracecontext_tower::{ClientLayer, ServerLayer, current};
 
@@ -85,9 +86,16 @@ const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-
 const TRACESTATE: &str = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7,ot=th:8,vendor=x";
 
 fn request(tracestate: bool) -> Request<()> {
+    with_baggage(tracestate, None)
+}
+
+fn with_baggage(tracestate: bool, baggage: Option<&str>) -> Request<()> {
     let mut request = Request::builder().header("traceparent", TRACEPARENT);
     if tracestate {
         request = request.header("tracestate", TRACESTATE);
+    }
+    if let Some(baggage) = baggage {
+        request = request.header("baggage", baggage);
     }
     request.body(()).unwrap()
 }
@@ -97,9 +105,16 @@ fn per_call<S>(service: &mut S, tracestate: bool) -> usize
 where
     S: Service<Request<()>, Response = Response<()>, Error = Infallible>,
 {
+    per_request(service, || request(tracestate))
+}
+
+fn per_request<S>(service: &mut S, request: impl Fn() -> Request<()>) -> usize
+where
+    S: Service<Request<()>, Response = Response<()>, Error = Infallible>,
+{
     // Once first, so that thread-locals and lazily made state are in place.
-    now(service.call(request(tracestate))).unwrap();
-    let request = request(tracestate);
+    now(service.call(request())).unwrap();
+    let request = request();
     allocations(|| now(service.call(request)).unwrap())
 }
 
@@ -112,6 +127,26 @@ fn extensions_insert() -> usize {
     );
     let mut request = request(false);
     allocations(|| request.extensions_mut().insert(context))
+}
+
+/// What `http` allocates to put a second value into a request's extensions.
+fn second_extension() -> usize {
+    let mut request = request(false);
+    request.extensions_mut().insert(1u8);
+    let baggage = SharedBaggage::EMPTY;
+    allocations(|| request.extensions_mut().insert(baggage))
+}
+
+#[test]
+fn baggage_costs_the_server_layer_its_arc_and_extension() {
+    let baggage = || with_baggage(false, Some("tenant=acme,class=batch;ttl=30"));
+    let layered = ServerLayer::default().layer(bare());
+    let with = per_request(&mut layered.clone(), baggage);
+    let without = per_request(&mut layered.clone(), || request(false));
+    assert_eq!(with - without, 1 + second_extension());
+    // Turned off, the baggage is not read at all.
+    let off = ServerLayer::default().baggage(false).layer(bare());
+    assert_eq!(per_request(&mut off.clone(), baggage), without);
 }
 
 #[test]

@@ -27,5 +27,9 @@ async fn one_trace_through_axum_tonic_reqwest_and_a_task() {
             .iter()
             .all(|s| s.trace_id != "4bf92f3577b34da6a3ce929d0e0e4736")
     );
-    assert!(summary.log.contains("trace context not taken as it came"));
+    assert!(
+        summary
+            .log
+            .contains("request headers not taken as they came")
+    );
 }

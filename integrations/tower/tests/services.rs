@@ -70,6 +70,7 @@ async fn debug_output_names_the_type_and_its_settings() {
         "untrusted: true",
         "server_timing: true",
         "report: false",
+        "baggage: true",
     ] {
         assert!(printed.contains(part), "{printed}");
     }
@@ -88,7 +89,7 @@ async fn debug_output_names_the_type_and_its_settings() {
     let client = ClientLayer::new().layer(Busy::default());
     assert_eq!(
         format!("{client:?}"),
-        "ClientService { inner: Busy { polls: 0 } }"
+        "ClientService { inner: Busy { polls: 0 }, baggage: true }"
     );
 
     let entered = current::enter(context());
