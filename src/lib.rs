@@ -65,7 +65,9 @@
 //! New IDs come from an [`IdSource`] ([`ThreadIds`] with `std`, [`SeededIds`]
 //! anywhere; see [`random`]). The [`response`] module covers the response side (a
 //! `server-timing` metric naming the server's span, rules [R1](rules#r1) and
-//! [R2](rules#r2)).
+//! [R2](rules#r2)). The [`baggage`] module reads, edits and sends W3C Baggage
+//! through the same carriers, on its own: whatever happens to a request's
+//! `traceparent`, its baggage stays (rules [B1](rules#b1) to [B10](rules#b10)).
 //!
 //! # Strictness
 //!
@@ -82,7 +84,8 @@
 //! - `std` (default): [`ThreadIds`], [`sampling::StdClock`],
 //!   [`sampling::Configured::from_env`], and the carrier traits for
 //!   `HashMap<String, String>`. Implies `alloc`.
-//! - `alloc`: the owned [`Context`] ([`context::Shared`]), samplers in `Box` and
+//! - `alloc`: the owned [`Context`] ([`context::Shared`]),
+//!   [`baggage::SharedBaggage`], decoded baggage values as `Cow`, samplers in `Box` and
 //!   `Arc`, the carrier traits for `Vec` of pairs, `BTreeMap<String, String>`, and
 //!   `String`/`Vec<u8>` names and values ([`Slot`]).
 //! - `http` (off by default): the carrier traits for `http::HeaderMap` (http 1.x,
@@ -91,8 +94,8 @@
 //!
 //! With `default-features = false` everything else works on `core` alone, on
 //! targets without an allocator: parsing, encoding, both tracestate forms,
-//! extraction, inline contexts, sampling, and injection into arrays and slices of
-//! pairs never allocate in any configuration.
+//! extraction, inline contexts, sampling, baggage (the view and [`baggage::Baggage`]),
+//! and injection into arrays and slices of pairs never allocate in any configuration.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

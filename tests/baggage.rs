@@ -746,3 +746,48 @@ proptest! {
         prop_assert_eq!(shared.as_str(), owned.as_str());
     }
 }
+
+/// The crate's column of the README's table of differences from OpenTelemetry.
+#[test]
+fn the_readme_differences_hold() {
+    let read = |field: &str| Baggage::parse(field);
+    assert_eq!(read("k=a=b").get("k").unwrap().value(), "a=b");
+    assert_eq!(
+        read("k=%C0%AF").get("k").unwrap().value(),
+        "\u{FFFD}\u{FFFD}"
+    );
+    for bad in ["k=%zz", "k=%4"] {
+        assert!(read(bad).is_empty(), "{bad}");
+        assert_eq!(read(bad).problem().unwrap().kind(), ErrorKind::Value);
+    }
+    let problem = read("bad key=1,ok=1").problem().unwrap();
+    assert_eq!((problem.member(), problem.offset()), (Some(1), 4));
+    assert_eq!(read("k=1;p=%3B").as_str(), "k=1;p=%3B");
+    let twice = read("k=1,k=2");
+    assert_eq!(
+        (twice.as_str(), twice.get("k").unwrap().raw_value()),
+        ("k=1,k=2", "1")
+    );
+    let long = format!("a=1,b={}", "x".repeat(8200));
+    assert_eq!(read(&long).as_str(), "a=1");
+    let half_invalid: Vec<String> = (0..70)
+        .map(|i| {
+            if i % 2 == 0 {
+                "bad key=1".to_owned()
+            } else {
+                format!("k{i}=1")
+            }
+        })
+        .collect();
+    assert_eq!(read(&half_invalid.join(",")).len(), 35);
+    let fields: [&[u8]; 2] = [b"a=1", b"b=2"];
+    assert_eq!(
+        Baggage::parse_fields_with(fields, Validation::Lenient)
+            .unwrap()
+            .len(),
+        2
+    );
+    let mut sent = Baggage::new();
+    sent.insert("k", "50% \\ é").unwrap();
+    assert_eq!(sent.as_str(), "k=50%25%20%5C%20%C3%A9");
+}
