@@ -794,6 +794,15 @@ fn baggage_hop_allocates_nothing_and_sharing_costs_one() {
         black_box(outgoing[0].1.len()) + BaggageView::extract(black_box(&request)).len()
     });
     assert_eq!(n, 0, "extract, edit, inject");
+    // Hostile requests: 1 MiB in one field, 10 000 fields.
+    let mib = vec![("baggage", "a".repeat(1024 * 1024))];
+    let fields = vec![("baggage", "k=v"); 10_000];
+    let n = allocations(|| {
+        Baggage::extract(black_box(&mib)).len()
+            + Baggage::extract(black_box(&fields)).len()
+            + BaggageView::extract(black_box(&fields)).len()
+    });
+    assert_eq!(n, 0, "hostile inputs");
     let one_field = [("baggage", "tenant=acme,class=batch")];
     assert_eq!(
         allocations(|| SharedBaggage::extract(black_box(&one_field))),

@@ -278,6 +278,15 @@ fn hostile_inputs_are_bounded() {
     let invalid = "@,".repeat(500_000);
     let view = BaggageView::parse(&invalid);
     assert_eq!(view.dropped(), 500_000);
+    // The owned forms read the same way.
+    assert!(Baggage::parse(&mib).is_empty());
+    assert_eq!(Baggage::parse(&many).len(), 64);
+    let owned = Baggage::parse_fields_with(fields.iter().copied(), Validation::Strict).unwrap();
+    assert_eq!(owned.as_str(), vec!["k=v"; 64].join(","));
+    assert_eq!(Baggage::parse(&invalid).dropped(), 500_000);
+    let carrier: Vec<(&str, &str)> = vec![("baggage", "k=v"); 10_000];
+    assert_eq!(SharedBaggage::extract(&carrier).len(), 64);
+    assert_eq!(Baggage::extract(&carrier).len(), 64);
 }
 
 // ---------------------------------------------------------------- the reference
@@ -790,4 +799,50 @@ fn the_readme_differences_hold() {
     let mut sent = Baggage::new();
     sent.insert("k", "50% \\ é").unwrap();
     assert_eq!(sent.as_str(), "k=50%25%20%5C%20%C3%A9");
+}
+
+/// Each error names the part of the member where the problem is, and its byte.
+#[test]
+fn b8_errors_name_the_part_and_the_byte() {
+    let cases: [(&str, ErrorKind, usize, &str); 8] = [
+        ("a(b=1", ErrorKind::Key, 1, "invalid character '(' in key"),
+        (
+            "a (=1",
+            ErrorKind::Member,
+            2,
+            "no '=' between key and value",
+        ),
+        ("a", ErrorKind::Member, 1, "no '=' between key and value"),
+        ("=1", ErrorKind::Key, 0, "invalid character '=' in key"),
+        (
+            "a=1\"x",
+            ErrorKind::Value,
+            3,
+            "invalid character '\"' in value",
+        ),
+        (
+            "a=1 x",
+            ErrorKind::Member,
+            4,
+            "invalid character 'x' in member",
+        ),
+        (
+            "a=1;p x",
+            ErrorKind::Property,
+            6,
+            "invalid character 'x' in a property",
+        ),
+        ("a=1;", ErrorKind::Property, 4, "property"),
+    ];
+    for (member, kind, offset, message) in cases {
+        let err =
+            BaggageView::parse_fields_with([member.as_bytes()], Validation::Strict).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.offset()),
+            (kind, offset),
+            "{member}: {err}"
+        );
+        assert!(err.to_string().contains(message), "{member}: {err}");
+        assert_eq!(BaggageView::parse(member).problem(), Some(err));
+    }
 }
