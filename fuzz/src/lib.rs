@@ -6,6 +6,7 @@
 //! `fuzz_targets/` call them, and so does the `replay` binary, which runs the
 //! committed corpus on stable Rust.
 
+mod baggage;
 pub mod model;
 pub mod ops;
 pub mod seeds;
@@ -19,6 +20,7 @@ use tracecontext::{
     TraceState, TraceStateView, Validation,
 };
 
+pub use baggage::check_baggage;
 use model::{Member, Model};
 use ops::Op;
 pub use ops::OpsInput;
@@ -33,6 +35,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("tracestate_ops", check_tracestate_ops),
     ("propagation", check_propagation),
     ("sampling", check_sampling),
+    ("baggage", check_baggage),
 ];
 
 /// Checks an error's offset, header and message.

@@ -494,6 +494,49 @@ pub fn sampling() -> Vec<Seed> {
     .collect()
 }
 
+/// Seeds for the `baggage` target: lines are fields; after the first, a line
+/// starting with `\0` inserts `key:value`, `\x01` removes a key, `\x02` retains.
+pub fn baggage() -> Vec<Seed> {
+    let s = |t: &str| t.as_bytes().to_vec();
+    let many = (0..65)
+        .map(|i| format!("k{i}=v"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let long = format!("a=1,b={},c=3", "x".repeat(8186));
+    vec![
+        (
+            "spec-properties",
+            s(
+                "key1=value1;property1;property2, key2 = value2, key3=value3; propertyKey=propertyValue",
+            ),
+        ),
+        (
+            "spec-encoded",
+            s("userId=Am%C3%A9lie,serverNode=DF%2028,isProduction=false"),
+        ),
+        ("equals-in-values", s("a=b=c,d==,e=%3D=")),
+        ("bad-escapes", s("a=%,b=%4,c=%zz,d=%41")),
+        (
+            "bad-utf8",
+            s("a=%C0%AF,b=%ED%A0%80,c=%F4%90%80%80,d=%E2%82"),
+        ),
+        ("ows-and-empty", s(" \ta = 1 ;\tp = 2 ;q ,, ,b=2\t")),
+        ("sixty-five-members", many.into_bytes()),
+        ("just-over-8192-bytes", long.into_bytes()),
+        ("several-fields", s("a=1\n\nb=2;p\nbad key=3\nc=4")),
+        (
+            "edits",
+            s("a=1,b=2,a=3\n\0a:x y\n\0c:50%\n\x01b\n\0bad key:1\n\x0e\n\0d:é"),
+        ),
+        (
+            "edits-until-full",
+            s(
+                "a=1\n\0b:2\n\0c:3\n\0d:4\n\0e:5\n\0f:6\n\0g:7\n\0h:0123456789012345678901234567890123456789",
+            ),
+        ),
+    ]
+}
+
 /// Seeds for a target by name.
 pub fn for_target(target: &str) -> Vec<Seed> {
     match target {
@@ -502,6 +545,7 @@ pub fn for_target(target: &str) -> Vec<Seed> {
         "tracestate_ops" => tracestate_ops(),
         "propagation" => propagation(),
         "sampling" => sampling(),
+        "baggage" => baggage(),
         _ => Vec::new(),
     }
 }
