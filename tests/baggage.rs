@@ -846,3 +846,54 @@ fn b8_errors_name_the_part_and_the_byte() {
         assert_eq!(BaggageView::parse(member).problem(), Some(err));
     }
 }
+
+#[test]
+fn small_things_the_other_tests_do_not_reach() {
+    // Exactly full, with no other member.
+    let mut one = InlineBaggage::<3, 1>::new();
+    one.insert("a", "1").unwrap();
+    assert_eq!(one.as_str(), "a=1");
+    assert!(!one.is_empty());
+    // Several properties with values.
+    let mut props = Baggage::new();
+    props
+        .insert_with_properties(
+            "k",
+            "v",
+            &[("p", Some("1 2")), ("q", Some("3")), ("r", None)],
+        )
+        .unwrap();
+    assert_eq!(props.as_str(), "k=v;p=1%202;q=3;r");
+    let member = props.get("k").unwrap();
+    let mut buf = [0u8; 8];
+    let first = member.properties().next().unwrap();
+    assert_eq!(first.decode_value_into(&mut buf).unwrap().unwrap(), "1 2");
+    assert!(
+        member
+            .properties()
+            .nth(2)
+            .unwrap()
+            .decode_value_into(&mut buf)
+            .is_none()
+    );
+    assert!(first.decode_value_into(&mut [0u8; 2]).unwrap().is_err());
+    // Equality and hashing follow the text.
+    use std::collections::HashSet;
+    let set: HashSet<Baggage> = ["a=1", "a=2", "a=1"]
+        .iter()
+        .map(|s| Baggage::parse(s))
+        .collect();
+    assert_eq!(set.len(), 2);
+    assert_ne!(Baggage::parse("a=1"), Baggage::parse("a=2"));
+    // Lowercase hex and the last plane of Unicode decode.
+    assert_eq!(decoded("k=%c3%a9%F4%8F%BF%BF"), "é\u{10FFFF}");
+    assert_eq!(decoded("k=%f4%90%80%80"), "\u{FFFD}".repeat(4));
+    assert!(!baggage::encode("x").is_empty());
+    assert!(baggage::encode("").is_empty());
+    assert!(!BaggageView::parse("a=1").is_empty());
+    assert!(BaggageView::parse("").is_empty());
+    // Two fields whose first, with its empty entries, is as long as the whole list.
+    let fields: [&[u8]; 2] = [b"a=1,,,,", b"b=2"];
+    let view = BaggageView::parse_fields_with(fields, Validation::Lenient).unwrap();
+    assert_eq!(SharedBaggage::from(&view).as_str(), "a=1,b=2");
+}
