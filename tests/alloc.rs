@@ -771,6 +771,7 @@ fn baggage_reading_allocates_nothing() {
     assert_eq!(text.as_str(), "Am%C3%A9lie%2C%2050%25");
 }
 
+#[cfg(feature = "alloc")]
 #[test]
 fn baggage_hop_allocates_nothing_and_sharing_costs_one() {
     use tracecontext::baggage::{Baggage, BaggageView, SharedBaggage};

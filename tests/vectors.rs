@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
+use tracecontext::baggage::{Baggage, BaggageView};
 use tracecontext::{Error, TraceParent, TraceState, TraceStateView, Validation};
 
 /// Rules (numbered as in `docs/RULES.md`) that can be checked by parsing, formatting
@@ -18,7 +19,7 @@ use tracecontext::{Error, TraceParent, TraceState, TraceStateView, Validation};
 /// at least one vector.
 const TESTABLE: &[&str] = &[
     "T2", "T3", "T4", "T5", "T6", "T8", "T11", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9",
-    "S10", "C3", "R1", "R2",
+    "S10", "C3", "R1", "R2", "B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B10",
 ];
 
 /// Rules of `docs/RULES.md` that no vector here can check, and why; extraction,
@@ -32,7 +33,9 @@ const TESTABLE: &[&str] = &[
 ///   tracestate) is the extraction procedure.
 /// - T12, T13: properties of ID generation (randomness, uniqueness).
 /// - S11: what kind of data belongs in tracestate is not checkable by a parser.
-const NOT_TESTABLE_HERE: &[&str] = &["T1", "T7", "T9", "T10", "T12", "T13", "S1", "S11"];
+/// - B9: baggage read independently of `traceparent` is a property of extraction
+///   (`tests/baggage.rs`, and the tower crate's `tests/baggage.rs`).
+const NOT_TESTABLE_HERE: &[&str] = &["T1", "T7", "T9", "T10", "T12", "T13", "S1", "S11", "B9"];
 
 /// The minimum number of cases over all files.
 const MIN_CASES: usize = 150;
@@ -54,6 +57,7 @@ const KINDS: &[&str] = &[
     "MemberCount",
     "Capacity",
     "Duplicate",
+    "Property",
 ];
 
 /// What a file's cases run.
@@ -65,6 +69,9 @@ enum FileKind {
     Lenient,
     Ops,
     Response,
+    Baggage,
+    BaggageLenient,
+    BaggageValues,
 }
 
 impl FileKind {
@@ -76,6 +83,9 @@ impl FileKind {
             "tracestate-lenient.txt" => Self::Lenient,
             "tracestate-ops.txt" => Self::Ops,
             "response.txt" => Self::Response,
+            "baggage.txt" => Self::Baggage,
+            "baggage-lenient.txt" => Self::BaggageLenient,
+            "baggage-values.txt" => Self::BaggageValues,
             _ => return None,
         })
     }
@@ -83,8 +93,9 @@ impl FileKind {
     /// How many input columns a case has: exactly, or at least.
     fn inputs_ok(self, n: usize) -> Result<(), String> {
         let ok = match self {
-            Self::TraceParent | Self::TraceState => n == 1,
+            Self::TraceParent | Self::TraceState | Self::BaggageValues => n == 1,
             Self::Fields | Self::Lenient | Self::Response => n >= 1,
+            Self::Baggage | Self::BaggageLenient => n >= 1,
             Self::Ops => n >= 2,
         };
         if ok {
@@ -104,6 +115,16 @@ enum Expected {
     None,
     /// `ok STATE` in the tracestate files.
     State(Vec<u8>),
+    /// `ok LIST [dropped=N:KIND:OFFSET:mM]` in the baggage list files.
+    List {
+        list: Vec<u8>,
+        dropped: Option<Dropped>,
+    },
+    /// `value DECODED` or `get KEY DECODED` in baggage-values.txt.
+    Value {
+        key: Option<String>,
+        decoded: Vec<u8>,
+    },
     /// `err KIND OFFSET [mN] [header=NAME]`.
     Err {
         kind: String,
@@ -113,10 +134,21 @@ enum Expected {
     },
 }
 
+/// The members a baggage reading dropped: how many, and the first one's error.
+#[derive(Debug, PartialEq)]
+struct Dropped {
+    count: usize,
+    kind: String,
+    offset: usize,
+    member: usize,
+}
+
 /// What running a case gave.
 enum Outcome {
     Parent { encoded: String, bits: u8 },
     State(String),
+    List(String, Option<Dropped>),
+    Value(Vec<u8>),
     None,
     Err(Error),
 }
@@ -220,10 +252,11 @@ fn spec_vectors() {
             failures.push(format!("rule {rule} is cited by no vector"));
         }
     }
-    // The two lists together name every T and S rule exactly once.
+    // The two lists together name every T, S and B rule exactly once.
     let all: Vec<String> = (1..=13)
         .map(|n| format!("T{n}"))
         .chain((1..=11).map(|n| format!("S{n}")))
+        .chain((1..=10).map(|n| format!("B{n}")))
         .collect();
     for rule in &all {
         let listed = TESTABLE.contains(&rule.as_str()) as u8
@@ -378,6 +411,9 @@ fn read_expected(kind: FileKind, column: &str) -> Result<Expected, String> {
     if kind == FileKind::Response && column == "none" {
         return Ok(Expected::None);
     }
+    if kind == FileKind::BaggageValues {
+        return read_value(column);
+    }
     let rest = if column == "ok" {
         ""
     } else if let Some(rest) = column.strip_prefix("ok ") {
@@ -385,6 +421,9 @@ fn read_expected(kind: FileKind, column: &str) -> Result<Expected, String> {
     } else {
         return Err("expected `ok ...` or `err ...`".into());
     };
+    if matches!(kind, FileKind::Baggage | FileKind::BaggageLenient) {
+        return read_list(rest);
+    }
     if !matches!(kind, FileKind::TraceParent | FileKind::Response) {
         return Ok(Expected::State(unescape(rest)?));
     }
@@ -404,6 +443,62 @@ fn read_expected(kind: FileKind, column: &str) -> Result<Expected, String> {
     Ok(Expected::Parent {
         encoded: unescape(encoded)?,
         bits,
+    })
+}
+
+/// Reads `LIST [dropped=N:KIND:OFFSET:mM]` (after `ok `).
+fn read_list(rest: &str) -> Result<Expected, String> {
+    let (list, dropped) = match rest.rsplit_once(' ') {
+        Some((list, last)) if last.starts_with("dropped=") => (list, Some(last)),
+        _ if rest.starts_with("dropped=") => ("", Some(rest)),
+        _ => (rest, None),
+    };
+    let dropped = match dropped {
+        None => None,
+        Some(text) => {
+            let parts: Vec<&str> = text["dropped=".len()..].split(':').collect();
+            let [count, kind, offset, member] = parts[..] else {
+                return Err(format!("expected dropped=N:KIND:OFFSET:mM, got {text:?}"));
+            };
+            if !KINDS.contains(&kind) {
+                return Err(format!("unknown error kind {kind:?}"));
+            }
+            let number = |t: &str| t.parse::<usize>().map_err(|_| format!("bad number {t:?}"));
+            Some(Dropped {
+                count: number(count)?,
+                kind: kind.to_owned(),
+                offset: number(offset)?,
+                member: number(member.strip_prefix('m').ok_or("member needs mN")?)?,
+            })
+        }
+    };
+    Ok(Expected::List {
+        list: unescape(list)?,
+        dropped,
+    })
+}
+
+/// Reads `value DECODED`, `value` or `get KEY DECODED` of baggage-values.txt.
+fn read_value(column: &str) -> Result<Expected, String> {
+    if column == "value" {
+        return Ok(Expected::Value {
+            key: None,
+            decoded: Vec::new(),
+        });
+    }
+    if let Some(rest) = column.strip_prefix("value ") {
+        return Ok(Expected::Value {
+            key: None,
+            decoded: unescape(rest)?,
+        });
+    }
+    let rest = column
+        .strip_prefix("get ")
+        .ok_or("expected `value DECODED`, `get KEY DECODED` or `err ...`")?;
+    let (key, decoded) = rest.split_once(' ').unwrap_or((rest, ""));
+    Ok(Expected::Value {
+        key: Some(key.to_owned()),
+        decoded: unescape(decoded)?,
     })
 }
 
@@ -515,7 +610,81 @@ fn run(kind: FileKind, case: &Case) -> Result<Outcome, String> {
             )),
         },
         FileKind::Response => run_response(&case.fields),
+        FileKind::Baggage => run_baggage(&case.inputs, Validation::Strict),
+        FileKind::BaggageLenient => run_baggage(&case.inputs, Validation::Lenient),
+        FileKind::BaggageValues => run_value(&case.inputs[0], &case.expected),
     }
+}
+
+/// Reads baggage fields with the view, `Baggage` and (with `alloc`)
+/// `SharedBaggage`, which must agree; what `Baggage` sends must read back strictly
+/// as itself.
+fn run_baggage(fields: &[Vec<u8>], validation: Validation) -> Result<Outcome, String> {
+    let fields = || fields.iter().map(Vec::as_slice);
+    let view = BaggageView::parse_fields_with(fields(), validation);
+    let owned = Baggage::parse_fields_with(fields(), validation);
+    let (view, owned) = match (view, owned) {
+        (Err(a), Err(b)) if a == b => return Ok(Outcome::Err(a)),
+        (Ok(view), Ok(owned)) => (view, owned),
+        (view, owned) => {
+            return Err(format!("view {view:?} and Baggage {owned:?} disagree"));
+        }
+    };
+    let members: Vec<&str> = view.iter().map(|m| m.as_str()).collect();
+    let list = members.join(",");
+    if owned.as_str() != list
+        || owned.len() != view.len()
+        || owned.problem() != view.problem()
+        || owned.dropped() != view.dropped()
+        || view.encoded_len() != list.len()
+    {
+        return Err(format!("view {list:?} and Baggage {owned:?} disagree"));
+    }
+    #[cfg(feature = "alloc")]
+    {
+        let shared = tracecontext::baggage::SharedBaggage::from(&view);
+        if shared.as_str() != list || shared.len() != view.len() {
+            return Err(format!("SharedBaggage {shared:?} disagrees with {list:?}"));
+        }
+    }
+    match list.parse::<Baggage>() {
+        Ok(again) if again.as_str() == list && again.dropped() == 0 => {}
+        other => return Err(format!("{list:?} does not read back: {other:?}")),
+    }
+    let dropped = view.problem().map(|e| Dropped {
+        count: view.dropped(),
+        kind: format!("{:?}", e.kind()),
+        offset: e.offset(),
+        member: e.member().unwrap_or(0),
+    });
+    Ok(Outcome::List(list, dropped))
+}
+
+/// Reads one field strictly and decodes the first member's value (or the first
+/// with the expected key), into a buffer and (with `alloc`) as a `Cow`, which must
+/// agree.
+fn run_value(field: &[u8], expected: &Expected) -> Result<Outcome, String> {
+    let view = match BaggageView::parse_fields_with([field], Validation::Strict) {
+        Ok(view) => view,
+        Err(e) => return Ok(Outcome::Err(e)),
+    };
+    let member = match expected {
+        Expected::Value { key: Some(key), .. } => view.get(key),
+        _ => view.iter().next(),
+    }
+    .ok_or("no such member")?;
+    let mut buf = vec![0; member.raw_value().len()];
+    let decoded = member
+        .decode_value_into(&mut buf)
+        .map_err(|e| e.to_string())?;
+    #[cfg(feature = "alloc")]
+    if member.value() != decoded {
+        return Err(format!(
+            "value() {:?} disagrees with {decoded:?}",
+            member.value()
+        ));
+    }
+    Ok(Outcome::Value(decoded.as_bytes().to_vec()))
 }
 
 /// Reads a response's fields with `response::extract` (R1, R2).
@@ -666,6 +835,10 @@ fn matches(expected: &Expected, outcome: &Outcome) -> bool {
             },
         ) => encoded == e.as_bytes() && bits.is_none_or(|bits| bits == *b),
         (Expected::State(want), Outcome::State(got)) => want == got.as_bytes(),
+        (Expected::List { list, dropped }, Outcome::List(got, got_dropped)) => {
+            list == got.as_bytes() && dropped == got_dropped
+        }
+        (Expected::Value { decoded, .. }, Outcome::Value(got)) => decoded == got,
         (Expected::None, Outcome::None) => true,
         (
             Expected::Err {
@@ -698,6 +871,18 @@ fn show_outcome(outcome: &Outcome, expected: &Expected) -> String {
         Outcome::None => "none".into(),
         Outcome::State(state) if state.is_empty() => "ok".into(),
         Outcome::State(state) => format!("ok {}", escape(state.as_bytes())),
+        Outcome::List(list, dropped) => {
+            let mut s = format!("ok {}", escape(list.as_bytes()));
+            if let Some(d) = dropped {
+                let _ = write!(
+                    s,
+                    " dropped={}:{}:{}:m{}",
+                    d.count, d.kind, d.offset, d.member
+                );
+            }
+            s
+        }
+        Outcome::Value(value) => format!("value {}", escape(value)),
         Outcome::Err(e) => {
             let mut s = format!("err {:?} {}", e.kind(), e.offset());
             if matches!(
