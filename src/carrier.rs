@@ -546,9 +546,16 @@ fn known_header(name: &str) -> Option<&'static http::HeaderName> {
         http::HeaderName::from_static(crate::response::SERVER_TIMING);
     static TRACERESPONSE: http::HeaderName =
         http::HeaderName::from_static(crate::response::TRACERESPONSE);
-    [&TRACEPARENT, &TRACESTATE, &SERVER_TIMING, &TRACERESPONSE]
-        .into_iter()
-        .find(|known| known.as_str() == name)
+    static BAGGAGE: http::HeaderName = http::HeaderName::from_static(crate::baggage::BAGGAGE);
+    [
+        &TRACEPARENT,
+        &TRACESTATE,
+        &BAGGAGE,
+        &SERVER_TIMING,
+        &TRACERESPONSE,
+    ]
+    .into_iter()
+    .find(|known| known.as_str() == name)
 }
 
 #[cfg(feature = "http")]

@@ -1265,6 +1265,7 @@ fn http_header_map_is_a_carrier() {
     for name in [
         "traceparent",
         "tracestate",
+        "baggage",
         "server-timing",
         "traceresponse",
         "x-other",
@@ -1274,8 +1275,8 @@ fn http_header_map_is_a_carrier() {
         assert_eq!((&map).first_value(name), Some(name.as_bytes()));
         assert_eq!(map.get_all(name).iter().count(), 1, "{name}");
     }
-    assert_eq!(map.len(), 5);
-    for name in ["traceparent", "server-timing", "x-other"] {
+    assert_eq!(map.len(), 6);
+    for name in ["traceparent", "baggage", "server-timing", "x-other"] {
         Injector::remove(&mut map, name);
         assert_eq!((&map).first_value(name), None);
     }

@@ -5,7 +5,7 @@ use core::str::FromStr;
 
 use super::grammar::check_key;
 use super::percent::{encode, encode_into};
-use super::view::{Reader, read_carrier, saturate};
+use super::view::{Reader, find_member, read_carrier, saturate};
 use super::{BAGGAGE, BaggageView, MAX_BYTES, MAX_MEMBERS, Member, Members};
 use crate::carrier::{Extractor, Injector};
 use crate::error::{Error, ErrorKind, Reason};
@@ -49,7 +49,12 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
     /// [B8](crate::rules#b8)) and the members past the capacity.
     #[must_use]
     pub fn parse(field: &str) -> Self {
-        Self::parse_fields_with([field.as_bytes()], Validation::Lenient).unwrap_or_default()
+        // Built where it is returned: the list is kilobytes, a move is a copy.
+        let mut baggage = Self::new();
+        let mut reader = Reader::new(Validation::Lenient, MEMBERS, BYTES);
+        let _lenient_never_fails = baggage.read(&mut reader, field.as_bytes());
+        baggage.finish(&reader);
+        baggage
     }
 
     /// Reads several `baggage` fields as one list (rule [B1](crate::rules#b1)),
@@ -70,14 +75,19 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
                 break;
             }
         }
-        Ok(baggage.finish(&reader))
+        baggage.finish(&reader);
+        Ok(baggage)
     }
 
     /// Reads every `baggage` field of a request's `carrier`, dropping invalid
     /// members (see [`BaggageView::extract`]); nothing is allocated.
     #[must_use]
     pub fn extract<'a>(carrier: impl Extractor<'a>) -> Self {
-        Self::from_carrier(carrier, Validation::Lenient).unwrap_or_default()
+        let mut baggage = Self::new();
+        let mut reader = Reader::new(Validation::Lenient, MEMBERS, BYTES);
+        let _lenient_never_fails = read_carrier(carrier, |field| baggage.read(&mut reader, field));
+        baggage.finish(&reader);
+        baggage
     }
 
     /// Reads every `baggage` field of `carrier` with the given validation.
@@ -92,7 +102,8 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
         let mut baggage = Self::new();
         let mut reader = Reader::new(validation, MEMBERS, BYTES);
         read_carrier(carrier, |field| baggage.read(&mut reader, field))?;
-        Ok(baggage.finish(&reader))
+        baggage.finish(&reader);
+        Ok(baggage)
     }
 
     /// Appends the members the reader keeps from one field; `Ok(false)` once a
@@ -111,11 +122,10 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
         })
     }
 
-    fn finish(mut self, reader: &Reader) -> Self {
+    fn finish(&mut self, reader: &Reader) {
         self.members = reader.members;
         self.dropped = reader.dropped;
         self.problem = reader.problem;
-        self
     }
 
     /// How many members the list holds.
@@ -165,7 +175,7 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
     /// The first member with the key `key` (rule [B7](crate::rules#b7)).
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Member<'_>> {
-        self.iter().find(|member| member.key() == key)
+        find_member(&self.buf[..self.bytes], key)
     }
 
     /// Removes every member.
@@ -421,7 +431,7 @@ impl<const BYTES: usize, const MEMBERS: usize> From<&BaggageView<'_>>
                 break;
             }
         }
-        let mut baggage = baggage.finish(&reader);
+        baggage.finish(&reader);
         if view.problem().is_some() {
             baggage.problem = view.problem();
             baggage.dropped = baggage.dropped.saturating_add(view.dropped() as u32);

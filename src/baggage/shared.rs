@@ -82,7 +82,7 @@ impl SharedBaggage {
     /// The first member with the key `key` (rule [B7](crate::rules#b7)).
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Member<'_>> {
-        self.iter().find(|member| member.key() == key)
+        super::view::find_member(self.as_str().as_bytes(), key)
     }
 
     /// Writes the list into `carrier` as one `baggage` header, or removes the

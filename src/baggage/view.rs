@@ -62,8 +62,11 @@ impl<'a> BaggageView<'a> {
     /// [B8](crate::rules#b8)).
     #[must_use]
     pub fn parse(field: &'a str) -> Self {
-        Self::parse_fields_with([field.as_bytes()], Validation::Lenient)
-            .unwrap_or(BaggageView::EMPTY)
+        let mut view = BaggageView::EMPTY;
+        let mut reader = Reader::new(Validation::Lenient, MAX_MEMBERS, MAX_BYTES);
+        let _lenient_never_fails = view.read(&mut reader, field.as_bytes());
+        view.finish(&reader);
+        view
     }
 
     /// Reads several `baggage` fields as one list, in order (rule
@@ -101,7 +104,8 @@ impl<'a> BaggageView<'a> {
                 break;
             }
         }
-        Ok(view.finish(&reader))
+        view.finish(&reader);
+        Ok(view)
     }
 
     /// Reads every `baggage` field of a request's `carrier`, dropping invalid members
@@ -123,7 +127,11 @@ impl<'a> BaggageView<'a> {
     /// ```
     #[must_use]
     pub fn extract(carrier: impl Extractor<'a>) -> Self {
-        Self::from_carrier(carrier, Validation::Lenient).unwrap_or(BaggageView::EMPTY)
+        let mut view = BaggageView::EMPTY;
+        let mut reader = Reader::new(Validation::Lenient, MAX_MEMBERS, MAX_BYTES);
+        let _lenient_never_fails = read_carrier(carrier, |field| view.read(&mut reader, field));
+        view.finish(&reader);
+        view
     }
 
     /// Reads every `baggage` field of `carrier` with the given validation (see
@@ -139,7 +147,8 @@ impl<'a> BaggageView<'a> {
         let mut view = BaggageView::EMPTY;
         let mut reader = Reader::new(validation, MAX_MEMBERS, MAX_BYTES);
         read_carrier(carrier, |field| view.read(&mut reader, field))?;
-        Ok(view.finish(&reader))
+        view.finish(&reader);
+        Ok(view)
     }
 
     /// Reads one field into the view; `Ok(false)` once a limit is reached.
@@ -157,13 +166,12 @@ impl<'a> BaggageView<'a> {
     }
 
     /// The view with the reader's counts.
-    fn finish(mut self, reader: &Reader) -> Self {
+    fn finish(&mut self, reader: &Reader) {
         // At most 64 and 8192.
         self.members = u8::try_from(reader.members).unwrap_or(u8::MAX);
         self.len = u16::try_from(reader.len).unwrap_or(u16::MAX);
         self.dropped = reader.dropped;
         self.problem = reader.problem;
-        self
     }
 
     /// How many members are kept.
@@ -223,8 +231,30 @@ impl<'a> BaggageView<'a> {
     /// keys are case-sensitive (rule [B3](crate::rules#b3)).
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Member<'a>> {
+        if self.dropped == 0 {
+            // Every member of the fields is valid and kept: only a member with the
+            // key needs reading.
+            let fields = &self.fields[..usize::from(self.field_count)];
+            return fields.iter().find_map(|field| find_member(field, key));
+        }
         self.iter().find(|member| member.key() == key)
     }
+}
+
+/// The first member with the key `key` in `list`, whose non-empty entries are all
+/// valid members: entries with another key are not read past their key.
+pub(crate) fn find_member<'a>(list: &'a [u8], key: &str) -> Option<Member<'a>> {
+    let mut start = 0;
+    while start <= list.len() {
+        let end = grammar::find_comma(list, start).unwrap_or(list.len());
+        let (_, member) = trim(&list[start..end]);
+        let after = member.get(key.len());
+        if member.starts_with(key.as_bytes()) && matches!(after, Some(b'=' | b' ' | b'\t')) {
+            return Member::of(member);
+        }
+        start = end + 1;
+    }
+    None
 }
 
 /// Reads the members of baggage fields in order: checks each, drops the invalid
@@ -272,9 +302,11 @@ impl Reader {
         let base = self.base;
         self.base = base.saturating_add(bytes.len() + 1);
         let mut start = 0;
-        for piece in bytes.split(|&c| c == b',') {
+        while start <= bytes.len() {
             let piece_start = start;
-            start += piece.len() + 1;
+            let end = grammar::find_comma(bytes, start).unwrap_or(bytes.len());
+            let piece = &bytes[start..end];
+            start = end + 1;
             let (lead, member) = trim(piece);
             if member.is_empty() {
                 continue;
@@ -408,7 +440,7 @@ impl<'a> Iterator for Members<'a, '_> {
                 (self.rest, self.more) = (first, more);
                 continue;
             }
-            let end = self.rest.iter().position(|&c| c == b',');
+            let end = grammar::find_comma(self.rest, 0);
             let piece = &self.rest[..end.unwrap_or(self.rest.len())];
             self.rest = end.map_or(&[][..], |end| &self.rest[end + 1..]);
             let (_, member) = trim(piece);
