@@ -115,10 +115,11 @@ enum Expected {
     None,
     /// `ok STATE` in the tracestate files.
     State(Vec<u8>),
-    /// `ok LIST [dropped=N:KIND:OFFSET:mM]` in the baggage list files.
+    /// `ok LIST [dropped=N:KIND:OFFSET:mM] [;; CHECK ...]` in the baggage list files.
     List {
         list: Vec<u8>,
         dropped: Option<Dropped>,
+        checks: Vec<Check>,
     },
     /// `value DECODED` or `get KEY DECODED` in baggage-values.txt.
     Value {
@@ -143,11 +144,31 @@ struct Dropped {
     member: usize,
 }
 
+/// A check of one kept baggage member, found by key (the first with it, B7), after
+/// ` ;; ` in a baggage list case.
+#[derive(Debug, PartialEq)]
+enum Check {
+    /// `KEY=DECODED`: the member's value, decoded (B5).
+    Value { key: String, decoded: Vec<u8> },
+    /// `KEY;PROPERTY;...`: the member's properties in order, each a key and, for
+    /// `KEY=RAW`, its value as sent; `KEY;` alone is no property.
+    Properties {
+        key: String,
+        properties: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    },
+    /// `no KEY`: no kept member has this key.
+    Absent(String),
+}
+
 /// What running a case gave.
 enum Outcome {
-    Parent { encoded: String, bits: u8 },
+    Parent {
+        encoded: String,
+        bits: u8,
+    },
     State(String),
-    List(String, Option<Dropped>),
+    /// The kept list, what was dropped, and each expected check as found.
+    List(String, Option<Dropped>, Vec<Check>),
     Value(Vec<u8>),
     None,
     Err(Error),
@@ -422,7 +443,7 @@ fn read_expected(kind: FileKind, column: &str) -> Result<Expected, String> {
         return Err("expected `ok ...` or `err ...`".into());
     };
     if matches!(kind, FileKind::Baggage | FileKind::BaggageLenient) {
-        return read_list(rest);
+        return read_list(column.strip_prefix("ok").unwrap_or(column));
     }
     if !matches!(kind, FileKind::TraceParent | FileKind::Response) {
         return Ok(Expected::State(unescape(rest)?));
@@ -446,8 +467,14 @@ fn read_expected(kind: FileKind, column: &str) -> Result<Expected, String> {
     })
 }
 
-/// Reads `LIST [dropped=N:KIND:OFFSET:mM]` (after `ok `).
+/// Reads ` LIST [dropped=N:KIND:OFFSET:mM] [;; CHECK ;; ...]` (after `ok`). A kept
+/// list never holds `;;` (an empty property is invalid, B2), so ` ;; ` cannot occur
+/// in it.
 fn read_list(rest: &str) -> Result<Expected, String> {
+    let mut parts = rest.split(" ;; ");
+    let head = parts.next().unwrap_or_default();
+    let checks = parts.map(read_check).collect::<Result<Vec<_>, _>>()?;
+    let rest = head.strip_prefix(' ').unwrap_or(head);
     let (list, dropped) = match rest.rsplit_once(' ') {
         Some((list, last)) if last.starts_with("dropped=") => (list, Some(last)),
         _ if rest.starts_with("dropped=") => ("", Some(rest)),
@@ -475,6 +502,43 @@ fn read_list(rest: &str) -> Result<Expected, String> {
     Ok(Expected::List {
         list: unescape(list)?,
         dropped,
+        checks,
+    })
+}
+
+/// Reads one check of a baggage list case: `KEY=DECODED`, `KEY;PROPERTIES` or
+/// `no KEY`.
+fn read_check(text: &str) -> Result<Check, String> {
+    let text = text.trim_matches(' ');
+    let key = |k: &str| -> Result<String, String> {
+        String::from_utf8(unescape(k)?).map_err(|_| format!("key not UTF-8 in {text:?}"))
+    };
+    if let Some(k) = text.strip_prefix("no ") {
+        return Ok(Check::Absent(key(k)?));
+    }
+    let at = text
+        .find(['=', ';'])
+        .ok_or_else(|| format!("expected KEY=DECODED, KEY;PROPERTIES or no KEY: {text:?}"))?;
+    let (k, rest) = text.split_at(at);
+    if let Some(decoded) = rest.strip_prefix('=') {
+        return Ok(Check::Value {
+            key: key(k)?,
+            decoded: unescape(decoded)?,
+        });
+    }
+    let rest = &rest[1..];
+    let mut properties = Vec::new();
+    if !rest.is_empty() {
+        for property in rest.split(';') {
+            properties.push(match property.split_once('=') {
+                Some((pk, pv)) => (unescape(pk)?, Some(unescape(pv)?)),
+                None => (unescape(property)?, None),
+            });
+        }
+    }
+    Ok(Check::Properties {
+        key: key(k)?,
+        properties,
     })
 }
 
@@ -610,16 +674,20 @@ fn run(kind: FileKind, case: &Case) -> Result<Outcome, String> {
             )),
         },
         FileKind::Response => run_response(&case.fields),
-        FileKind::Baggage => run_baggage(&case.inputs, Validation::Strict),
-        FileKind::BaggageLenient => run_baggage(&case.inputs, Validation::Lenient),
+        FileKind::Baggage => run_baggage(&case.inputs, Validation::Strict, &case.expected),
+        FileKind::BaggageLenient => run_baggage(&case.inputs, Validation::Lenient, &case.expected),
         FileKind::BaggageValues => run_value(&case.inputs[0], &case.expected),
     }
 }
 
 /// Reads baggage fields with the view, `Baggage` and (with `alloc`)
 /// `SharedBaggage`, which must agree; what `Baggage` sends must read back strictly
-/// as itself.
-fn run_baggage(fields: &[Vec<u8>], validation: Validation) -> Result<Outcome, String> {
+/// as itself. Then finds what each expected check looks at.
+fn run_baggage(
+    fields: &[Vec<u8>],
+    validation: Validation,
+    expected: &Expected,
+) -> Result<Outcome, String> {
     let fields = || fields.iter().map(Vec::as_slice);
     let view = BaggageView::parse_fields_with(fields(), validation);
     let owned = Baggage::parse_fields_with(fields(), validation);
@@ -641,11 +709,10 @@ fn run_baggage(fields: &[Vec<u8>], validation: Validation) -> Result<Outcome, St
         return Err(format!("view {list:?} and Baggage {owned:?} disagree"));
     }
     #[cfg(feature = "alloc")]
-    {
-        let shared = tracecontext::baggage::SharedBaggage::from(&view);
-        if shared.as_str() != list || shared.len() != view.len() {
-            return Err(format!("SharedBaggage {shared:?} disagrees with {list:?}"));
-        }
+    let shared = tracecontext::baggage::SharedBaggage::from(&view);
+    #[cfg(feature = "alloc")]
+    if shared.as_str() != list || shared.len() != view.len() {
+        return Err(format!("SharedBaggage {shared:?} disagrees with {list:?}"));
     }
     match list.parse::<Baggage>() {
         Ok(again) if again.as_str() == list && again.dropped() == 0 => {}
@@ -657,7 +724,58 @@ fn run_baggage(fields: &[Vec<u8>], validation: Validation) -> Result<Outcome, St
         offset: e.offset(),
         member: e.member().unwrap_or(0),
     });
-    Ok(Outcome::List(list, dropped))
+    let wanted: &[Check] = match expected {
+        Expected::List { checks, .. } => checks,
+        _ => &[],
+    };
+    let mut checks = Vec::new();
+    for check in wanted {
+        let key = match check {
+            Check::Value { key, .. } | Check::Properties { key, .. } | Check::Absent(key) => key,
+        };
+        let member = view.get(key);
+        let same = |other: Option<tracecontext::baggage::Member<'_>>| {
+            other.map(|m| m.as_str()) == member.map(|m| m.as_str())
+        };
+        if !same(owned.get(key)) {
+            return Err(format!("view and Baggage disagree on get({key:?})"));
+        }
+        #[cfg(feature = "alloc")]
+        if !same(shared.get(key)) {
+            return Err(format!("view and SharedBaggage disagree on get({key:?})"));
+        }
+        let Some(member) = member else {
+            checks.push(Check::Absent(key.clone()));
+            continue;
+        };
+        checks.push(match check {
+            Check::Value { .. } | Check::Absent(_) => {
+                let mut buf = vec![0; member.raw_value().len()];
+                let decoded = member
+                    .decode_value_into(&mut buf)
+                    .map_err(|e| format!("decoding {key:?}: {e}"))?;
+                #[cfg(feature = "alloc")]
+                if member.value() != decoded {
+                    return Err(format!("value() of {key:?} disagrees with {decoded:?}"));
+                }
+                Check::Value {
+                    key: key.clone(),
+                    decoded: decoded.as_bytes().to_vec(),
+                }
+            }
+            Check::Properties { .. } => Check::Properties {
+                key: key.clone(),
+                properties: member
+                    .properties()
+                    .map(|p| {
+                        let value = p.raw_value().map(|v| v.as_bytes().to_vec());
+                        (p.key().as_bytes().to_vec(), value)
+                    })
+                    .collect(),
+            },
+        });
+    }
+    Ok(Outcome::List(list, dropped, checks))
 }
 
 /// Reads one field strictly and decodes the first member's value (or the first
@@ -835,9 +953,14 @@ fn matches(expected: &Expected, outcome: &Outcome) -> bool {
             },
         ) => encoded == e.as_bytes() && bits.is_none_or(|bits| bits == *b),
         (Expected::State(want), Outcome::State(got)) => want == got.as_bytes(),
-        (Expected::List { list, dropped }, Outcome::List(got, got_dropped)) => {
-            list == got.as_bytes() && dropped == got_dropped
-        }
+        (
+            Expected::List {
+                list,
+                dropped,
+                checks,
+            },
+            Outcome::List(got, got_dropped, got_checks),
+        ) => list == got.as_bytes() && dropped == got_dropped && checks == got_checks,
         (Expected::Value { decoded, .. }, Outcome::Value(got)) => decoded == got,
         (Expected::None, Outcome::None) => true,
         (
@@ -871,14 +994,41 @@ fn show_outcome(outcome: &Outcome, expected: &Expected) -> String {
         Outcome::None => "none".into(),
         Outcome::State(state) if state.is_empty() => "ok".into(),
         Outcome::State(state) => format!("ok {}", escape(state.as_bytes())),
-        Outcome::List(list, dropped) => {
-            let mut s = format!("ok {}", escape(list.as_bytes()));
+        Outcome::List(list, dropped, checks) => {
+            let mut s = "ok".to_owned();
+            if !list.is_empty() {
+                let _ = write!(s, " {}", escape(list.as_bytes()));
+            }
             if let Some(d) = dropped {
                 let _ = write!(
                     s,
                     " dropped={}:{}:{}:m{}",
                     d.count, d.kind, d.offset, d.member
                 );
+            }
+            for check in checks {
+                s.push_str(" ;; ");
+                match check {
+                    Check::Value { key, decoded } => {
+                        let _ = write!(s, "{key}={}", escape(decoded));
+                    }
+                    Check::Properties { key, properties } => {
+                        s.push_str(key);
+                        s.push(';');
+                        for (i, (k, v)) in properties.iter().enumerate() {
+                            if i > 0 {
+                                s.push(';');
+                            }
+                            s.push_str(&escape(k));
+                            if let Some(v) = v {
+                                let _ = write!(s, "={}", escape(v));
+                            }
+                        }
+                    }
+                    Check::Absent(key) => {
+                        let _ = write!(s, "no {key}");
+                    }
+                }
             }
             s
         }
