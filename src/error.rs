@@ -271,7 +271,7 @@ impl Error {
     }
 
     /// The header, or setting, the error is about: `"traceparent"`, `"tracestate"`,
-    /// `"tracestate ot"` (the `ot` member's value), `"traceresponse"`,
+    /// `"tracestate ot"` (the `ot` member's value), `"baggage"`, `"traceresponse"`,
     /// `"server-timing"`, the name of a header a carrier did not take, or
     /// `"OTEL_TRACES_SAMPLER"` / `"OTEL_TRACES_SAMPLER_ARG"`.
     #[must_use]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use http::{HeaderMap, HeaderValue, Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
-use tracecontext::baggage::{BaggageView, SharedBaggage};
+use tracecontext::baggage::{Baggage, BaggageView, SharedBaggage};
 use tracecontext::response::SERVER_TIMING;
 use tracecontext::sampling::{AlwaysOn, Decision, Input, Parent, ParentBased, Sampler};
 use tracecontext::{Context, Error, Extracted, ThreadIds};
@@ -84,6 +84,7 @@ struct Config {
     tracestate: Incoming,
     server_timing: bool,
     baggage: bool,
+    baggage_keys: Option<Arc<[String]>>,
     report: Option<ReportHook>,
 }
 
@@ -120,6 +121,7 @@ impl ServerLayer {
                 tracestate: Incoming::Keep,
                 server_timing: false,
                 baggage: true,
+                baggage_keys: None,
                 report: None,
             }),
         }
@@ -169,6 +171,25 @@ impl ServerLayer {
         self.edit(|c| c.baggage = on)
     }
 
+    /// Lets in only the incoming `baggage` members with these keys, as they came;
+    /// the others go no further than this layer (handlers, the current baggage
+    /// and outgoing calls never see them). For an edge that passes on a few
+    /// agreed keys and nothing else.
+    ///
+    /// ```
+    /// use tracecontext_tower::ServerLayer;
+    ///
+    /// let edge = ServerLayer::default().keep_baggage_members(["tenant", "request.class"]);
+    /// # drop(edge);
+    /// ```
+    pub fn keep_baggage_members<K: Into<String>>(self, keys: impl IntoIterator<Item = K>) -> Self {
+        let keys: Arc<[String]> = keys.into_iter().map(Into::into).collect();
+        self.edit(|c| {
+            c.baggage = true;
+            c.baggage_keys = Some(keys);
+        })
+    }
+
     /// Calls `hook` for each request whose trace context was not taken as it came:
     /// no `traceparent`, an invalid one (the trace restarts), or a `tracestate`
     /// dropped (the trace continues); and for each whose baggage lost members
@@ -198,6 +219,7 @@ impl fmt::Debug for ServerLayer {
             .field("tracestate", &self.config.tracestate)
             .field("server_timing", &self.config.server_timing)
             .field("baggage", &self.config.baggage)
+            .field("baggage_keys", &self.config.baggage_keys)
             .field("report", &self.config.report.is_some())
             .finish_non_exhaustive()
     }
@@ -321,10 +343,13 @@ impl Config {
             return (SharedBaggage::EMPTY, None);
         }
         let view = BaggageView::extract(headers);
-        (
-            SharedBaggage::from(&view),
-            view.problem().map(Report::BaggageDropped),
-        )
+        let report = view.problem().map(Report::BaggageDropped);
+        let Some(keys) = &self.baggage_keys else {
+            return (SharedBaggage::from(&view), report);
+        };
+        let mut kept = Baggage::from(&view);
+        kept.retain(|member| keys.iter().any(|key| key == member.key()));
+        (SharedBaggage::from(&kept), report)
     }
 
     fn report(&self, report: &Report) {

@@ -183,6 +183,30 @@ async fn an_edge_can_refuse_incoming_baggage() {
 }
 
 #[tokio::test]
+async fn an_edge_can_let_in_only_some_keys() {
+    let seen = through(
+        ServerLayer::default().keep_baggage_members(["tenant", "class"]),
+        &[
+            ("traceparent", TRACEPARENT),
+            (
+                "baggage",
+                "session=s3cr3t,tenant=acme;p, class = batch,debug=1",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(seen.extension, "tenant=acme;p,class = batch");
+    assert_eq!(seen.via_client_layer, "tenant=acme;p,class = batch");
+    assert_eq!(seen.via_outgoing_headers, "tenant=acme;p,class = batch");
+    let none = through(
+        ServerLayer::default().keep_baggage_members(["tenant"]),
+        &[("baggage", "session=s3cr3t")],
+    )
+    .await;
+    assert_eq!(none.extension, "");
+}
+
+#[tokio::test]
 async fn dropped_members_are_reported_and_the_rest_kept() {
     let reports = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&reports);
