@@ -3,9 +3,12 @@
 //!
 //! [`stacks`] builds each server-side stack around the same bare service; the
 //! `tower_layer` benchmark times a request through each, and the `alloc` test
-//! counts each one's heap allocations per request.
+//! counts each one's heap allocations per request. [`baggage`] does the same for
+//! reading and sending W3C Baggage (the `baggage` benchmark, and a test in
+//! `tests/stacks.rs`).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod baggage;
 pub mod stacks;

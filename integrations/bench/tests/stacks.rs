@@ -1,6 +1,7 @@
 //! Each stack compared in the benchmark does its job (the caller's trace is
 //! continued in a new span, in the extensions and as the current context), and
-//! what each allocates per request, side by side.
+//! what each allocates per request, side by side; and the same for baggage (see
+//! `tracecontext_bench::baggage`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -69,6 +70,16 @@ where
     COUNT.with(Cell::get)
 }
 
+/// Allocations made by `f` on this thread (its result dropped afterwards).
+fn allocations<R>(f: impl FnOnce() -> R) -> usize {
+    COUNT.with(|c| c.set(0));
+    COUNTING.with(|c| c.set(true));
+    let result = f();
+    COUNTING.with(|c| c.set(false));
+    drop(result);
+    COUNT.with(Cell::get)
+}
+
 /// What a service behind `layer` sees of a request with the caller's context.
 fn seen<L: Layer<Probe>>(layer: &L) -> Seen
 where
@@ -133,4 +144,81 @@ fn allocations_per_request_side_by_side() {
     for row in rows {
         println!("allocations per request, {row}");
     }
+}
+
+#[test]
+fn baggage_allocations_side_by_side() {
+    use http::HeaderMap;
+    use opentelemetry_sdk::propagation::BaggagePropagator;
+    use tracecontext_bench::baggage as b;
+
+    let propagator = BaggagePropagator::new();
+    // One row per contender: its allocations on extract_4, extract_64, update_inject
+    // (`None` where it does not take part).
+    let mut table: Vec<(&str, [Option<usize>; 3])> = vec![
+        ("tracecontext view", [None; 3]),
+        ("tracecontext Baggage", [None; 3]),
+        ("tracecontext Baggage, array carrier", [None; 3]),
+        ("tracecontext SharedBaggage", [None; 3]),
+        ("opentelemetry_sdk", [None; 3]),
+        ("naive split", [None; 3]),
+    ];
+    for (column, list) in [b::FOUR.to_owned(), b::sixty_four()].iter().enumerate() {
+        let headers = b::headers(list);
+        // Once outside the count, as the benchmark does before timing.
+        let _ = (b::read_otel(&propagator, &headers), b::read_naive(&headers));
+        let counts = [
+            Some(allocations(|| b::read_view(&headers))),
+            Some(allocations(|| b::read_owned(&headers))),
+            None,
+            Some(allocations(|| b::read_shared(&headers))),
+            Some(allocations(|| b::read_otel(&propagator, &headers))),
+            Some(allocations(|| b::read_naive(&headers))),
+        ];
+        for (row, count) in table.iter_mut().zip(counts) {
+            row.1[column] = count;
+        }
+    }
+    let headers = b::headers(b::FOUR);
+    // Into a new outgoing `HeaderMap`, made and dropped outside the count.
+    let into_map = |update: &dyn Fn(&mut HeaderMap) -> usize| {
+        let mut outgoing = HeaderMap::new();
+        let count = allocations(|| update(&mut outgoing));
+        assert!(outgoing.contains_key("baggage"));
+        count
+    };
+    let counts = [
+        into_map(&|out| b::update_owned(&headers, out)),
+        allocations(|| b::update_owned_array(&headers)),
+        into_map(&|out| b::update_shared(&headers, out).1),
+        into_map(&|out| b::update_otel(&propagator, &headers, out)),
+        into_map(&|out| b::update_naive(&headers, out)),
+    ];
+    for (row, count) in table.iter_mut().skip(1).zip(counts) {
+        row.1[2] = Some(count);
+    }
+
+    // Shown with `cargo test -p tracecontext-bench --test stacks baggage -- --nocapture`.
+    println!("baggage: heap allocations per operation");
+    println!(
+        "| {:<36} | {:>9} | {:>10} | {:>13} |",
+        "contender", "extract_4", "extract_64", "update_inject"
+    );
+    println!("|{:-<38}|{:->11}|{:->12}|{:->15}|", "", "", "", "");
+    let cell = |count: Option<usize>| count.map_or_else(|| "-".to_owned(), |n| n.to_string());
+    for (name, counts) in &table {
+        println!(
+            "| {name:<36} | {:>9} | {:>10} | {:>13} |",
+            cell(counts[0]),
+            cell(counts[1]),
+            cell(counts[2])
+        );
+    }
+
+    let row = |name: &str| table.iter().find(|row| row.0 == name).unwrap().1;
+    assert_eq!(row("tracecontext view")[..2], [Some(0); 2]);
+    assert_eq!(row("tracecontext Baggage")[..2], [Some(0); 2]);
+    assert_eq!(row("tracecontext Baggage, array carrier")[2], Some(0));
+    // One `Arc` for a list that came in one field (as documented).
+    assert_eq!(row("tracecontext SharedBaggage")[..2], [Some(1); 2]);
 }
