@@ -885,8 +885,18 @@ fn small_things_the_other_tests_do_not_reach() {
         .collect();
     assert_eq!(set.len(), 2);
     assert_ne!(Baggage::parse("a=1"), Baggage::parse("a=2"));
+    use std::hash::BuildHasher as _;
+    let state = std::hash::RandomState::new();
+    let (one, two) = (Baggage::parse("a=1"), Baggage::parse("a=2"));
+    assert_ne!(state.hash_one(&one), state.hash_one(&two));
+    assert_eq!(
+        state.hash_one(&one),
+        state.hash_one(Baggage::parse(" a=1 "))
+    );
     // Lowercase hex and the last plane of Unicode decode.
     assert_eq!(decoded("k=%c3%a9%F4%8F%BF%BF"), "é\u{10FFFF}");
+    // A lowercase digit in the low place of a byte whose high place is small.
+    assert_eq!(decoded("k=%0a%4a%4A"), "\nJJ");
     assert_eq!(decoded("k=%f4%90%80%80"), "\u{FFFD}".repeat(4));
     assert!(!baggage::encode("x").is_empty());
     assert!(baggage::encode("").is_empty());
