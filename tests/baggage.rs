@@ -907,3 +907,31 @@ fn small_things_the_other_tests_do_not_reach() {
     let view = BaggageView::parse_fields_with(fields, Validation::Lenient).unwrap();
     assert_eq!(SharedBaggage::from(&view).as_str(), "a=1,b=2");
 }
+
+/// A lookup with text that is no key finds nothing, in every form.
+#[test]
+fn b7_lookups_compare_whole_keys() {
+    for (list, key) in [
+        ("a  =1", "a "),
+        ("a==1", "a="),
+        ("a=b=c", "a=b"),
+        ("a\t=1", "a\t"),
+        ("ab=1,a=2", "a"),
+    ] {
+        let view = BaggageView::parse(list);
+        let want = view.iter().find(|m| m.key() == key);
+        assert_eq!(view.get(key), want, "{list:?} {key:?}");
+        assert_eq!(
+            Baggage::parse(list).get(key).map(|m| m.as_str()),
+            want.map(|m| m.as_str())
+        );
+        assert_eq!(
+            SharedBaggage::from(&view).get(key).map(|m| m.as_str()),
+            want.map(|m| m.as_str())
+        );
+    }
+    assert_eq!(
+        BaggageView::parse("ab=1,a=2").get("a").unwrap().raw_value(),
+        "2"
+    );
+}

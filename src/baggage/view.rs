@@ -250,7 +250,10 @@ pub(crate) fn find_member<'a>(list: &'a [u8], key: &str) -> Option<Member<'a>> {
         let (_, member) = trim(&list[start..end]);
         let after = member.get(key.len());
         if member.starts_with(key.as_bytes()) && matches!(after, Some(b'=' | b' ' | b'\t')) {
-            return Member::of(member);
+            // `key` may hold what no key can (`"a "`, `"a="`): compare whole keys.
+            if let Some(found) = Member::of(member).filter(|m| m.key() == key) {
+                return Some(found);
+            }
         }
         start = end + 1;
     }
