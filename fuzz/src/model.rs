@@ -542,3 +542,248 @@ pub fn ot_update(incoming: Option<&str>, decided: &Decided) -> OtOutcome {
         OtOutcome::Set(value)
     }
 }
+
+/// W3C Baggage by B2–B8, the slow way: split at `,`, then at `=` and `;`, and check
+/// each part against its character class.
+pub mod baggage {
+    use super::trim_ows;
+    use tracecontext::ErrorKind;
+
+    /// A key by B3: one or more characters of an HTTP token.
+    pub fn is_key(key: &[u8]) -> bool {
+        !key.is_empty()
+            && key
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
+    }
+
+    /// A character of a value as sent, by B4.
+    pub fn is_value_char(c: u8) -> bool {
+        matches!(c, 0x21 | 0x23..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e)
+    }
+
+    /// A value as sent, by B4 and B5: value characters, each `%` followed by two
+    /// hex digits. It may be empty.
+    pub fn is_value(value: &[u8]) -> bool {
+        let hex = |i: usize| value.get(i).is_some_and(u8::is_ascii_hexdigit);
+        value.iter().all(|&c| is_value_char(c))
+            && (0..value.len()).all(|i| value[i] != b'%' || (hex(i + 1) && hex(i + 2)))
+    }
+
+    /// A member read by B2–B5, its parts without the whitespace around them.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Parsed {
+        pub key: String,
+        pub value: String,
+        /// Each property's key, and its value when it has one.
+        pub properties: Vec<(String, Option<String>)>,
+    }
+
+    fn text(bytes: &[u8]) -> String {
+        String::from_utf8(bytes.to_vec()).expect("checked ASCII")
+    }
+
+    /// One member (already without the whitespace around it), or `None` when it
+    /// breaks the grammar. Neither keys nor values hold `;` or `,`, and keys hold
+    /// no `=`, so splitting at them is exact.
+    pub fn member(m: &[u8]) -> Option<Parsed> {
+        let mut parts = m.split(|&c| c == b';');
+        let head = parts.next()?;
+        let eq = head.iter().position(|&c| c == b'=')?;
+        let (_, key) = trim_ows(&head[..eq]);
+        let (_, value) = trim_ows(&head[eq + 1..]);
+        if !(is_key(key) && is_value(value)) {
+            return None;
+        }
+        let mut properties = Vec::new();
+        for part in parts {
+            let (name, value) = match part.iter().position(|&c| c == b'=') {
+                Some(eq) => (&part[..eq], Some(trim_ows(&part[eq + 1..]).1)),
+                None => (part, None),
+            };
+            let (_, name) = trim_ows(name);
+            if !is_key(name) || value.is_some_and(|v| !is_value(v)) {
+                return None;
+            }
+            properties.push((text(name), value.map(text)));
+        }
+        Some(Parsed {
+            key: text(key),
+            value: text(value),
+            properties,
+        })
+    }
+
+    /// The key of a member known to be valid.
+    pub fn key_of(m: &str) -> String {
+        member(m.as_bytes()).expect("a valid member").key
+    }
+
+    /// The first member dropped from a list: its number (counting non-empty
+    /// members from 1), where it lies in the list, and, when it was dropped for a
+    /// limit, which (else it was invalid).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Dropped {
+        pub member: usize,
+        pub start: usize,
+        pub end: usize,
+        pub limit: Option<ErrorKind>,
+    }
+
+    /// A list read by B6 and B8.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct List {
+        /// The kept members, each without the whitespace around it.
+        pub members: Vec<String>,
+        /// Invalid members, plus one for the member that broke a limit.
+        pub dropped: usize,
+        pub first_dropped: Option<Dropped>,
+    }
+
+    /// Reads `list` (the fields already joined with `,`, B1) with the limits
+    /// `max_members` and `max_bytes`: the first valid members while both hold; the
+    /// first that would break one is dropped with everything after it (B6).
+    /// Invalid members are skipped, or, when `strict`, refuse the list (B8).
+    pub fn read(
+        list: &[u8],
+        strict: bool,
+        max_members: usize,
+        max_bytes: usize,
+    ) -> Result<List, Dropped> {
+        let mut out = List {
+            members: Vec::new(),
+            dropped: 0,
+            first_dropped: None,
+        };
+        let (mut seen, mut at, mut len) = (0, 0, 0);
+        for raw in list.split(|&c| c == b',') {
+            let (lead, m) = trim_ows(raw);
+            let start = at + lead;
+            at += raw.len() + 1;
+            if m.is_empty() {
+                continue;
+            }
+            seen += 1;
+            let mut dropped = Dropped {
+                member: seen,
+                start,
+                end: start + m.len(),
+                limit: None,
+            };
+            if member(m).is_none() {
+                if strict {
+                    return Err(dropped);
+                }
+                out.dropped += 1;
+                out.first_dropped.get_or_insert(dropped);
+                continue;
+            }
+            let joined = len + usize::from(!out.members.is_empty()) + m.len();
+            if out.members.len() == max_members {
+                dropped.limit = Some(ErrorKind::MemberCount);
+            } else if joined > max_bytes {
+                dropped.limit = Some(ErrorKind::Capacity);
+            }
+            if dropped.limit.is_some() {
+                out.dropped += 1;
+                out.first_dropped.get_or_insert(dropped);
+                break;
+            }
+            out.members.push(text(m));
+            len = joined;
+        }
+        Ok(out)
+    }
+
+    /// `value` percent-encoded by B5: every byte outside B4's characters, and every
+    /// `%`, as `%` and two uppercase hex digits.
+    pub fn encode(value: &str) -> String {
+        let mut out = String::new();
+        for b in value.bytes() {
+            if is_value_char(b) && b != b'%' {
+                out.push(char::from(b));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+
+    /// A valid raw value decoded by B5: each `%XX` as its byte, the bytes read as
+    /// UTF-8 with U+FFFD for what is not.
+    pub fn decode(raw: &str) -> String {
+        let raw = raw.as_bytes();
+        let mut bytes = Vec::new();
+        let mut i = 0;
+        while i < raw.len() {
+            if raw[i] == b'%' {
+                let hex = std::str::from_utf8(&raw[i + 1..i + 3]).expect("ASCII");
+                bytes.push(u8::from_str_radix(hex, 16).expect("checked hex digits"));
+                i += 3;
+            } else {
+                bytes.push(raw[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// The member an insert writes: the key, `=`, the value encoded, then each
+    /// property.
+    pub fn member_text(key: &str, value: &str, properties: &[(&str, Option<&str>)]) -> String {
+        let mut out = format!("{key}={}", encode(value));
+        for (name, value) in properties {
+            out.push(';');
+            out.push_str(name);
+            if let Some(value) = value {
+                out.push('=');
+                out.push_str(&encode(value));
+            }
+        }
+        out
+    }
+
+    /// The length of `members` joined with `,`.
+    pub fn joined_len(members: &[String]) -> usize {
+        members.iter().map(String::len).sum::<usize>() + members.len().saturating_sub(1)
+    }
+
+    /// An insert into an owned list with the limits `max_members` and `max_bytes`:
+    /// the key and property keys must be keys (B3); the member takes the place of
+    /// the first one with its key and the others with it go (B7), else it is
+    /// appended; a list that would break a limit is refused and left as it was.
+    pub fn insert(
+        members: &mut Vec<String>,
+        key: &str,
+        value: &str,
+        properties: &[(&str, Option<&str>)],
+        max_members: usize,
+        max_bytes: usize,
+    ) -> Result<(), ErrorKind> {
+        if !is_key(key.as_bytes()) {
+            return Err(ErrorKind::Key);
+        }
+        if properties.iter().any(|(name, _)| !is_key(name.as_bytes())) {
+            return Err(ErrorKind::Property);
+        }
+        let place = members.iter().position(|m| key_of(m) == key);
+        let mut next: Vec<String> = members
+            .iter()
+            .filter(|m| key_of(m) != key)
+            .cloned()
+            .collect();
+        // Every member before the first with the key stays, so it keeps its index.
+        next.insert(
+            place.unwrap_or(next.len()),
+            member_text(key, value, properties),
+        );
+        if next.len() > max_members {
+            return Err(ErrorKind::MemberCount);
+        }
+        if joined_len(&next) > max_bytes {
+            return Err(ErrorKind::Capacity);
+        }
+        *members = next;
+        Ok(())
+    }
+}

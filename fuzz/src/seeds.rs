@@ -495,7 +495,9 @@ pub fn sampling() -> Vec<Seed> {
 }
 
 /// Seeds for the `baggage` target: lines are fields; after the first, a line
-/// starting with `\0` inserts `key:value`, `\x01` removes a key, `\x02` retains.
+/// starting with `\0` inserts `key:value`, `\x01` removes a key, `\x02` retains
+/// the keys listed (or, with none, the short members), `\x03` inserts
+/// `key:value;name=value;name` with properties.
 pub fn baggage() -> Vec<Seed> {
     let s = |t: &str| t.as_bytes().to_vec();
     let many = (0..65)
@@ -533,6 +535,22 @@ pub fn baggage() -> Vec<Seed> {
             s(
                 "a=1\n\0b:2\n\0c:3\n\0d:4\n\0e:5\n\0f:6\n\0g:7\n\0h:0123456789012345678901234567890123456789",
             ),
+        ),
+        (
+            "edits-properties-and-retain",
+            s(
+                "a=1;p,b=2,a=3\n\x03a:50% off;ttl=30;internal\n\x03b:x;bad key\n\x03c:é;p=a b;q=\n\x02a,c\n\x01a\n\x03c:2",
+            ),
+        ),
+        // One `%FF` decodes to U+FFFD, nine bytes when encoded again: a value of
+        // 2735 bytes encodes to more than 8192.
+        (
+            "encoding-grows",
+            format!("k={}", "%FF".repeat(911)).into_bytes(),
+        ),
+        (
+            "ows-before-equals",
+            s("a  =1,b\t= 2 ;p\t=\t3,c=d=e,c==\nc =4"),
         ),
     ]
 }

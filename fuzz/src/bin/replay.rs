@@ -117,9 +117,8 @@ fn main() -> std::io::Result<ExitCode> {
         }
         Some(target) => {
             let Some((_, check)) = TARGETS.iter().find(|(t, _)| *t == target) else {
-                eprintln!(
-                    "unknown target {target:?}; targets: traceparent, tracestate, tracestate_ops, propagation, sampling"
-                );
+                let names: Vec<&str> = TARGETS.iter().map(|(t, _)| *t).collect();
+                eprintln!("unknown target {target:?}; targets: {}", names.join(", "));
                 return Ok(ExitCode::from(2));
             };
             let mut paths: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
