@@ -72,7 +72,7 @@ fn token_byte(c: u8) -> bool {
 /// Whether a value byte is written as it is (a value character but `%`), by the
 /// table.
 #[inline(always)]
-fn is_plain(c: u8) -> bool {
+pub(crate) fn is_plain(c: u8) -> bool {
     CLASS[usize::from(c)] & 2 != 0
 }
 

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::grammar::is_octet;
+use super::grammar::is_plain;
 use crate::error::{Error, ErrorKind, Reason};
 
 /// The value of a hex digit the grammar has already checked.
@@ -176,12 +176,6 @@ pub struct Encode<'a>(&'a str);
 #[must_use]
 pub const fn encode(value: &str) -> Encode<'_> {
     Encode(value)
-}
-
-/// Whether a byte of a value is written as it is (else as `%XX`).
-#[inline]
-const fn is_plain(b: u8) -> bool {
-    is_octet(b) && b != b'%'
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
