@@ -2,54 +2,6 @@
 //! [B5](crate::rules#b5)), one member at a time.
 
 use crate::error::{ErrorKind, Reason};
-use crate::swar::{HIGH, in_ranges, load};
-
-/// The token characters (rule B3) as byte ranges, for eight bytes at a time.
-const TOKEN: [(u8, u8); 9] = [
-    (0x21, 0x21),
-    (0x23, 0x27),
-    (0x2a, 0x2b),
-    (0x2d, 0x2e),
-    (0x30, 0x39),
-    (0x41, 0x5a),
-    (0x5e, 0x7a),
-    (0x7c, 0x7c),
-    (0x7e, 0x7e),
-];
-
-/// The value characters (rule B4) but `%`, which starts an escape.
-const PLAIN: [(u8, u8); 6] = [
-    (0x21, 0x21),
-    (0x23, 0x24),
-    (0x26, 0x2b),
-    (0x2d, 0x3a),
-    (0x3c, 0x5b),
-    (0x5d, 0x7e),
-];
-
-/// Skips the bytes that lie in `ranges` from `at`, eight at a time while eight
-/// remain, then one at a time with `class`: returns the offset of the first byte
-/// outside them, or the text's length.
-#[inline(always)]
-fn skip<const N: usize>(
-    text: &[u8],
-    mut at: usize,
-    ranges: [(u8, u8); N],
-    class: fn(u8) -> bool,
-) -> usize {
-    while at + 8 <= text.len() {
-        let outside = !in_ranges(load(text, at), ranges) & HIGH;
-        if outside != 0 {
-            return at + (outside.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    while at < text.len() && class(text[at]) {
-        at += 1;
-    }
-    at
-}
-
 /// The byte classes as a table: bit 1 for a token character, bit 2 for a value
 /// character other than `%`.
 static CLASS: [u8; 256] = {
@@ -76,16 +28,70 @@ pub(crate) fn is_plain(c: u8) -> bool {
     CLASS[usize::from(c)] & 2 != 0
 }
 
-/// The first `,` from `at`, a word at a time.
+/// How many bytes one block step looks at.
+const BLOCK: usize = 16;
+
+/// The offset of the first lane of `block` where `hit` holds, if any. Each lane
+/// becomes `0xff` or `0` without branches, so that the compiler tests the whole
+/// block at once with vector instructions.
+#[inline(always)]
+fn first_in_block(block: &[u8; BLOCK], hit: impl Fn(u8) -> bool) -> Option<usize> {
+    let lanes = u128::from_le_bytes(block.map(|c| u8::from(hit(c)).wrapping_neg()));
+    if lanes == 0 {
+        None
+    } else {
+        Some((lanes.trailing_zeros() / 8) as usize)
+    }
+}
+
+/// Whether a byte is not written as it is in a value (the negation of
+/// [`is_plain`]), in operations that work on a block of bytes at once.
+#[inline(always)]
+fn not_plain(c: u8) -> bool {
+    // The printable characters but space, then the five that are not value
+    // characters as they are: `"`, `%`, `,`, `;` and `\`.
+    let nearest = (c ^ b'"')
+        .min(c ^ b'%')
+        .min(c ^ b',')
+        .min(c ^ b';')
+        .min(c ^ b'\\');
+    (c.wrapping_sub(0x21) > 0x7e - 0x21) | (nearest == 0)
+}
+
+/// Skips the value bytes written as they are from `at`, a block at a time while
+/// a block remains: returns the offset of the first other byte, or the text's
+/// length.
+#[inline]
+fn skip_plain(text: &[u8], mut at: usize) -> usize {
+    while let Some(block) = text.get(at..).and_then(<[u8]>::first_chunk::<BLOCK>) {
+        if let Some(lane) = first_in_block(block, not_plain) {
+            return at + lane;
+        }
+        at += BLOCK;
+    }
+    while at < text.len() && is_plain(text[at]) {
+        at += 1;
+    }
+    at
+}
+
+/// Skips the token characters from `at` (keys are short: a byte at a time).
+#[inline]
+fn skip_token(text: &[u8], mut at: usize) -> usize {
+    while at < text.len() && token_byte(text[at]) {
+        at += 1;
+    }
+    at
+}
+
+/// The first `,` from `at`, a block at a time.
 #[inline]
 pub(crate) fn find_comma(text: &[u8], mut at: usize) -> Option<usize> {
-    while at + 8 <= text.len() {
-        let commas = in_ranges(load(text, at), [(b',', b',')]);
-        if commas != 0 {
-            // The lowest lane set is the first comma.
-            return Some(at + (commas.trailing_zeros() / 8) as usize);
+    while let Some(block) = text.get(at..).and_then(<[u8]>::first_chunk::<BLOCK>) {
+        if let Some(lane) = first_in_block(block, |c| c == b',') {
+            return Some(at + lane);
         }
-        at += 8;
+        at += BLOCK;
     }
     text.get(at..)?
         .iter()
@@ -125,15 +131,34 @@ pub(crate) struct Spans {
     pub(crate) key_end: usize,
     /// The raw value.
     pub(crate) value: (usize, usize),
-    /// The properties, from the first `;` on (empty when there are none).
+    /// The properties, from the first `;` on (`end` when there are none).
     pub(crate) properties: usize,
+    /// The end of the member, without the whitespace after it.
+    pub(crate) end: usize,
 }
 
 /// Skips spaces and tabs from `at`.
 #[inline]
-fn skip_ows(text: &[u8], mut at: usize) -> usize {
+pub(crate) fn skip_ows(text: &[u8], mut at: usize) -> usize {
     while at < text.len() && is_ows(text[at]) {
         at += 1;
+    }
+    at
+}
+
+/// The byte at `at`, or `None` at the end of the member: the end of the text or
+/// a `,`.
+#[inline(always)]
+fn peek(text: &[u8], at: usize) -> Option<u8> {
+    text.get(at).copied().filter(|&c| c != b',')
+}
+
+/// Where the member ends without the whitespace before `at`, an offset at its
+/// end (where [`peek`] says `None`): problems found at the end are reported
+/// there.
+fn trim_end(text: &[u8], mut at: usize) -> usize {
+    while at > 0 && text.get(at - 1).copied().is_some_and(is_ows) {
+        at -= 1;
     }
     at
 }
@@ -141,11 +166,11 @@ fn skip_ows(text: &[u8], mut at: usize) -> usize {
 /// The end of a run of key characters from `at`; an error when it is empty.
 #[inline]
 fn key(text: &[u8], at: usize, kind: ErrorKind) -> Result<usize, Problem> {
-    let end = skip(text, at, TOKEN, token_byte);
+    let end = skip_token(text, at);
     if end == at {
-        return Err(match text.get(at) {
-            Some(&c) => (kind, Reason::Invalid(c), at),
-            None => (kind, Reason::Empty, at),
+        return Err(match peek(text, at) {
+            Some(c) => (kind, Reason::Invalid(c), at),
+            None => (kind, Reason::Empty, trim_end(text, at)),
         });
     }
     Ok(end)
@@ -156,7 +181,7 @@ fn key(text: &[u8], at: usize, kind: ErrorKind) -> Result<usize, Problem> {
 #[inline]
 fn value(text: &[u8], mut at: usize, kind: ErrorKind) -> Result<usize, Problem> {
     loop {
-        at = skip(text, at, PLAIN, is_plain);
+        at = skip_plain(text, at);
         if text.get(at) != Some(&b'%') {
             return Ok(at);
         }
@@ -168,36 +193,44 @@ fn value(text: &[u8], mut at: usize, kind: ErrorKind) -> Result<usize, Problem> 
     }
 }
 
-/// Checks one member, given without the whitespace around it and not empty, and
-/// says where its parts lie.
+/// Checks one member at the start of `text`, which does not start with
+/// whitespace or a `,`: the member ends at the first `,` or at the end of the
+/// text, whichever comes first, and the whitespace before that end is not part
+/// of it. Says where its parts lie; offsets are from the start of `text`.
 pub(crate) fn member(text: &[u8]) -> Result<Spans, Problem> {
     let key_end = key(text, 0, ErrorKind::Key)?;
     let at = skip_ows(text, key_end);
-    if text.get(at) != Some(&b'=') {
-        return Err(match text.get(at) {
-            Some(&c) if at == key_end => (ErrorKind::Key, Reason::Invalid(c), at),
-            _ => (ErrorKind::Member, Reason::NoEquals, at),
-        });
+    match peek(text, at) {
+        Some(b'=') => {}
+        Some(c) if at == key_end => return Err((ErrorKind::Key, Reason::Invalid(c), at)),
+        Some(_) => return Err((ErrorKind::Member, Reason::NoEquals, at)),
+        None => {
+            return Err((ErrorKind::Member, Reason::NoEquals, trim_end(text, at)));
+        }
     }
     let start = skip_ows(text, at + 1);
     let end = value(text, start, ErrorKind::Value)?;
     let after = skip_ows(text, end);
-    match text.get(after) {
-        None => Ok(Spans {
-            key_end,
-            value: (start, end),
-            properties: text.len(),
-        }),
-        Some(b';') => {
-            properties(text, after)?;
+    match peek(text, after) {
+        None => {
+            // An empty value may be followed by whitespace, which is not part of
+            // the member.
+            let member_end = trim_end(text, after);
             Ok(Spans {
                 key_end,
-                value: (start, end),
-                properties: after,
+                value: (start.min(member_end), end.min(member_end)),
+                properties: member_end,
+                end: member_end,
             })
         }
-        Some(&c) if after == end => Err((ErrorKind::Value, Reason::Invalid(c), after)),
-        Some(&c) => Err((ErrorKind::Member, Reason::Invalid(c), after)),
+        Some(b';') => Ok(Spans {
+            key_end,
+            value: (start, end),
+            properties: after,
+            end: properties(text, after)?,
+        }),
+        Some(c) if after == end => Err((ErrorKind::Value, Reason::Invalid(c), after)),
+        Some(c) => Err((ErrorKind::Member, Reason::Invalid(c), after)),
     }
 }
 
@@ -208,7 +241,7 @@ pub(crate) struct PropertySpans {
     pub(crate) key: (usize, usize),
     /// The raw value, if the property has an `=`.
     pub(crate) value: Option<(usize, usize)>,
-    /// Where the next `;` is, or the end of the text.
+    /// Where the next `;` is, or the end of the member.
     pub(crate) next: usize,
 }
 
@@ -218,28 +251,29 @@ pub(crate) fn property(text: &[u8], semicolon: usize) -> Result<PropertySpans, P
     let key_end = key(text, start, ErrorKind::Property)?;
     let mut at = skip_ows(text, key_end);
     let mut value_span = None;
-    if text.get(at) == Some(&b'=') {
+    if peek(text, at) == Some(b'=') {
         let value_start = skip_ows(text, at + 1);
         let value_end = value(text, value_start, ErrorKind::Property)?;
         value_span = Some((value_start, value_end));
         at = skip_ows(text, value_end);
     }
-    match text.get(at) {
+    match peek(text, at) {
         None | Some(b';') => Ok(PropertySpans {
             key: (start, key_end),
             value: value_span,
             next: at,
         }),
-        Some(&c) => Err((ErrorKind::Property, Reason::Invalid(c), at)),
+        Some(c) => Err((ErrorKind::Property, Reason::Invalid(c), at)),
     }
 }
 
-/// Checks every property from the `;` at `at` on.
-fn properties(text: &[u8], mut at: usize) -> Result<(), Problem> {
-    while at < text.len() {
+/// Checks every property from the `;` at `at` on; returns where the member
+/// ends, without the whitespace after it.
+fn properties(text: &[u8], mut at: usize) -> Result<usize, Problem> {
+    while peek(text, at).is_some() {
         at = property(text, at)?.next;
     }
-    Ok(())
+    Ok(trim_end(text, at))
 }
 
 /// Checks a key given on its own (to be written into a list): one or more token
@@ -257,26 +291,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_word_classes_are_the_byte_classes() {
+    fn the_block_classes_are_the_byte_classes() {
         for c in 0..=255u8 {
-            for len in 1..=17 {
+            assert_eq!(not_plain(c), !is_plain(c), "{c:#04x}");
+            for len in 1..=40 {
                 for at in 0..len {
-                    let mut text = [b'a'; 17];
+                    let mut text = [b'a'; 40];
                     text[at] = c;
                     let text = &text[..len];
-                    let token_end = skip(text, 0, TOKEN, token_byte);
                     let want = if is_token(c) { len } else { at };
-                    assert_eq!(token_end, want, "token {c:#04x} at {at} of {len}");
-                    let plain_end = skip(text, 0, PLAIN, is_plain);
+                    assert_eq!(skip_token(text, 0), want, "token {c:#04x} at {at} of {len}");
                     let want = if is_octet(c) && c != b'%' { len } else { at };
-                    assert_eq!(plain_end, want, "plain {c:#04x} at {at} of {len}");
+                    assert_eq!(skip_plain(text, 0), want, "plain {c:#04x} at {at} of {len}");
                     let comma = find_comma(text, 0);
                     assert_eq!(comma, (c == b',').then_some(at), "comma at {at} of {len}");
                 }
             }
         }
-        assert_eq!(skip(b"", 0, TOKEN, token_byte), 0);
+        assert_eq!(skip_plain(b"", 0), 0);
         assert_eq!(find_comma(b"", 0), None);
         assert_eq!(find_comma(b"a,b,c", 2), Some(3));
+    }
+
+    #[test]
+    fn a_member_ends_at_a_comma() {
+        let spans = member(b"k = v ;p ,x=1").unwrap();
+        assert_eq!(spans.key_end, 1);
+        assert_eq!(spans.value, (4, 5));
+        assert_eq!(spans.properties, 6);
+        assert_eq!(spans.end, 8);
+        let spans = member(b"k= \t, x").unwrap();
+        assert_eq!((spans.value, spans.properties, spans.end), ((2, 2), 2, 2));
+        // Problems at the end of a member are at its end, without the whitespace.
+        let at = |text: &[u8]| member(text).unwrap_err();
+        assert_eq!(at(b"k  ,"), (ErrorKind::Member, Reason::NoEquals, 1));
+        assert_eq!(at(b"k=1; \t,"), (ErrorKind::Property, Reason::Empty, 4));
+        assert_eq!(member(b"k=1;p= ,").unwrap().end, 6);
+        assert_eq!(at(b"k=%4,"), (ErrorKind::Value, Reason::BadEscape, 2));
     }
 }

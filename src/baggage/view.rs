@@ -304,27 +304,35 @@ impl Reader {
     ) -> Result<bool, Error> {
         let base = self.base;
         self.base = base.saturating_add(bytes.len() + 1);
-        let mut start = 0;
-        while start <= bytes.len() {
-            let piece_start = start;
-            let end = grammar::find_comma(bytes, start).unwrap_or(bytes.len());
-            let piece = &bytes[start..end];
-            start = end + 1;
-            let (lead, member) = trim(piece);
-            if member.is_empty() {
-                continue;
+        let mut at = 0;
+        // One pass: each member is read up to the `,` that ends it.
+        loop {
+            at = grammar::skip_ows(bytes, at);
+            match bytes.get(at) {
+                None => return Ok(true),
+                // An empty entry.
+                Some(b',') => {
+                    at += 1;
+                    continue;
+                }
+                Some(_) => {}
             }
             self.seen += 1;
-            let at = base + piece_start + lead;
-            if let Err((kind, reason, offset)) = grammar::member(member) {
-                let error =
-                    Error::in_member(kind, reason, at + offset, self.seen).for_header(BAGGAGE);
-                if self.validation == Validation::Strict {
-                    return Err(error);
+            let spans = match grammar::member(&bytes[at..]) {
+                Ok(spans) => spans,
+                Err((kind, reason, offset)) => {
+                    let error = Error::in_member(kind, reason, base + at + offset, self.seen)
+                        .for_header(BAGGAGE);
+                    if self.validation == Validation::Strict {
+                        return Err(error);
+                    }
+                    self.drop_member(error);
+                    // The problem lies before the `,` that ends the member.
+                    at = grammar::find_comma(bytes, at + offset).map_or(bytes.len(), |c| c + 1);
+                    continue;
                 }
-                self.drop_member(error);
-                continue;
-            }
+            };
+            let member = &bytes[at..at + spans.end];
             let joined = self.len + usize::from(self.members > 0) + member.len();
             let limit = if self.members == self.max_members {
                 Some((
@@ -340,14 +348,17 @@ impl Reader {
                 None
             };
             if let Some((kind, reason)) = limit {
-                self.drop_member(Error::in_member(kind, reason, at, self.seen).for_header(BAGGAGE));
+                self.drop_member(
+                    Error::in_member(kind, reason, base + at, self.seen).for_header(BAGGAGE),
+                );
                 return Ok(false);
             }
             keep(member);
             self.members += 1;
             self.len = joined;
+            // Only whitespace lies between the member and its `,`.
+            at = grammar::skip_ows(bytes, at + spans.end) + 1;
         }
-        Ok(true)
     }
 
     fn drop_member(&mut self, error: Error) {
