@@ -527,6 +527,42 @@ fn insert_checks_keys_encodes_values_and_replaces_in_place() {
 }
 
 #[test]
+fn edits_compare_whole_keys() {
+    // Keys that are prefixes of others, a key with whitespace before its `=`, and
+    // keys followed by properties.
+    let list = "ab=1,a =2;p,a=3;q=r,b=4,a;=5";
+    assert!(list.parse::<Baggage>().is_err());
+    let list = "ab=1,a =2;p,a=3;q=r,b=4";
+    let mut baggage: Baggage = list.parse().unwrap();
+    for absent in ["", "a ", "a=", "A", "abc", "ab=1"] {
+        assert!(!baggage.remove(absent), "{absent:?}");
+        assert_eq!(baggage.as_str(), list);
+    }
+    baggage.insert("a", "x").unwrap();
+    assert_eq!(baggage.as_str(), "ab=1,a=x,b=4");
+    baggage.insert("ab", "y").unwrap();
+    assert_eq!(baggage.as_str(), "ab=y,a=x,b=4");
+    baggage.insert("b", "z").unwrap();
+    assert_eq!(baggage.as_str(), "ab=y,a=x,b=z");
+
+    let mut baggage: Baggage = list.parse().unwrap();
+    assert!(baggage.remove("a"));
+    assert_eq!((baggage.as_str(), baggage.len()), ("ab=1,b=4", 2));
+    assert!(baggage.remove("ab"));
+    assert!(baggage.remove("b"));
+    assert_eq!((baggage.as_str(), baggage.len()), ("", 0));
+    assert!(!baggage.remove("b"));
+
+    // Room is counted without the members the key replaces.
+    let mut small = InlineBaggage::<12, 3>::parse("a=1,bb=2,a=3");
+    assert_eq!(small.as_str(), "a=1,bb=2,a=3");
+    small.insert("a", "12345").unwrap();
+    assert_eq!(small.as_str(), "a=12345,bb=2");
+    assert!(small.insert("c", "").is_err());
+    assert_eq!(small.as_str(), "a=12345,bb=2");
+}
+
+#[test]
 fn insert_refuses_what_does_not_fit_and_changes_nothing() {
     let mut two = InlineBaggage::<16, 2>::new();
     two.insert("a", "1").unwrap();

@@ -276,6 +276,12 @@ fn properties(text: &[u8], mut at: usize) -> Result<usize, Problem> {
     Ok(trim_end(text, at))
 }
 
+/// The key of a member known to be valid: the token characters it starts with.
+#[inline]
+pub(crate) fn key_of(member: &[u8]) -> &[u8] {
+    &member[..skip_token(member, 0)]
+}
+
 /// Checks a key given on its own (to be written into a list): one or more token
 /// characters (rule B3).
 pub(crate) fn check_key(text: &[u8], kind: ErrorKind) -> Result<(), Problem> {

@@ -3,7 +3,7 @@
 use core::fmt;
 use core::str::FromStr;
 
-use super::grammar::check_key;
+use super::grammar::{check_key, find_comma, key_of};
 use super::percent::{encode, encode_into};
 use super::view::{Reader, find_member, read_carrier, saturate};
 use super::{BAGGAGE, BaggageView, MAX_BYTES, MAX_MEMBERS, Member, Members};
@@ -240,14 +240,14 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
         // What the list holds once the members with this key are gone, and where
         // the first of them was.
         let (mut others, mut others_len, mut place) = (0, 0, None);
-        for member in self.iter() {
-            if member.key() == key {
+        self.each_member(|member| {
+            if key_of(member) == key.as_bytes() {
                 place.get_or_insert(others);
             } else {
-                others_len += usize::from(others > 0) + member.as_str().len();
+                others_len += usize::from(others > 0) + member.len();
                 others += 1;
             }
-        }
+        });
         if others + 1 > MEMBERS {
             let reason = Reason::TooMany(saturate(MEMBERS));
             return Err(Error::new(ErrorKind::MemberCount, reason, 0).for_header(BAGGAGE));
@@ -257,7 +257,7 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
             return Err(Error::new(ErrorKind::Capacity, reason, 0).for_header(BAGGAGE));
         }
         if place.is_some() {
-            self.retain(|member| member.key() != key);
+            self.retain_members(|member| key_of(member) != key.as_bytes());
         }
         let at = self.open(place.unwrap_or(self.members), size);
         let out = &mut self.buf[at..at + size];
@@ -311,7 +311,8 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
     /// Removes every member with the key `key`; returns whether there was one.
     pub fn remove(&mut self, key: &str) -> bool {
         let before = self.members;
-        self.retain(|member| member.key() != key);
+        // The list is valid: the keys alone decide, nothing else is read.
+        self.retain_members(|member| key_of(member) != key.as_bytes());
         self.members != before
     }
 
@@ -326,19 +327,34 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
     /// assert_eq!(baggage.as_str(), "tenant=acme,debug=1");
     /// ```
     pub fn retain(&mut self, mut keep: impl FnMut(&Member<'_>) -> bool) {
+        self.retain_members(|member| Member::of(member).is_some_and(|member| keep(&member)));
+    }
+
+    /// Calls `each` with the text of every member, in order.
+    fn each_member(&self, mut each: impl FnMut(&[u8])) {
+        let list = &self.buf[..self.bytes];
+        let mut start = 0;
+        while start < list.len() {
+            let end = find_comma(list, start).unwrap_or(list.len());
+            each(&list[start..end]);
+            start = end + 1;
+        }
+    }
+
+    /// Keeps only the members whose text `keep` accepts, in order.
+    fn retain_members(&mut self, mut keep: impl FnMut(&[u8]) -> bool) {
         let (mut read, mut write, mut kept) = (0, 0, 0);
         while read < self.bytes {
-            let end = self.buf[read..self.bytes]
-                .iter()
-                .position(|&c| c == b',')
-                .map_or(self.bytes, |end| read + end);
-            if Member::of(&self.buf[read..end]).is_some_and(|member| keep(&member)) {
+            let end = find_comma(&self.buf[..self.bytes], read).unwrap_or(self.bytes);
+            if keep(&self.buf[read..end]) {
                 // Everything before `read` has been read, so nothing is lost.
                 if kept > 0 {
                     self.buf[write] = b',';
                     write += 1;
                 }
-                self.buf.copy_within(read..end, write);
+                if write != read {
+                    self.buf.copy_within(read..end, write);
+                }
                 write += end - read;
                 kept += 1;
             }
