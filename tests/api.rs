@@ -13,8 +13,8 @@ use std::num::{NonZeroU64, NonZeroU128};
 
 use tracecontext::context::{Borrowed, Storage};
 use tracecontext::sampling::{
-    AlwaysOff, AlwaysOn, Clock, Configured, Decision, Input, OtIter, OtValue, Parent, ParentBased,
-    Probability, Randomness, RateLimited, Rule, Sampler, Threshold,
+    AlwaysOff, AlwaysOn, Clock, Configured, Decision, Input, OtIter, OtUpdate, OtValue, Parent,
+    ParentBased, Probability, Randomness, RateLimited, Rule, Sampler, Threshold,
 };
 use tracecontext::tracestate::{self, LONG_MEMBER, MAX_KEY_LEN, MAX_MEMBERS, MAX_VALUE_LEN};
 use tracecontext::{
@@ -122,6 +122,9 @@ fn public_types_are_send_sync_and_have_their_traits() {
         any_sampler::<&'static dyn Sampler>();
         // Sampling values.
         value_type::<Decision>();
+        owned::<OtUpdate>();
+        cloned::<OtUpdate>();
+        debug::<OtUpdate>();
         value_type::<Parent>();
         value_type::<Randomness>();
         value_type::<Rule>();

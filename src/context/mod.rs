@@ -387,7 +387,7 @@ impl<S: Storage> Context<S> {
     #[inline]
     fn apply(&mut self, input: &Input<'_>, decision: Decision) -> Decision {
         self.set_sampled(decision.is_sampled());
-        match input.update(&decision) {
+        match input.ot_update(&decision) {
             Ok(OtUpdate::Keep) => decision,
             update => self.write_ot(input, decision, update),
         }

@@ -321,9 +321,37 @@ impl<'a> Input<'a> {
         }
     }
 
-    /// What a decision does to the `ot` value the span forwards: nothing when the
-    /// threshold stays and no `rv` is added, else the new value (or its removal).
-    pub(crate) fn update(&self, decision: &Decision) -> Result<OtUpdate, Error> {
+    /// What `decision` (made on this input) does to the `ot` tracestate value the
+    /// span forwards: [`OtUpdate::Keep`] when the threshold stays and no `rv` is
+    /// added, else the new value or its removal (rules [P3](crate::rules#p3) and
+    /// [P6](crate::rules#p6)). The crate's contexts apply it themselves; this is for
+    /// code that keeps the tracestate in another form, such as a bridge to another
+    /// tracing library.
+    ///
+    /// ```
+    /// use tracecontext::sampling::{Input, OtUpdate, Parent, Probability, Sampler};
+    /// use tracecontext::{TraceFlags, TraceId};
+    ///
+    /// let trace_id = TraceId::from_static("4bf92f3577b34da6a3ce929d0e0e4736");
+    /// let parent = Parent::Remote(TraceFlags::SAMPLED | TraceFlags::RANDOM);
+    /// let input = Input::child(parent, trace_id, Some("th:8"));
+    ///
+    /// // Sampling at 25% below a parent that sampled at 50% raises `th`.
+    /// let decision = Probability::new(0.25).decide(&input);
+    /// match input.ot_update(&decision)? {
+    ///     OtUpdate::Set(value) => assert_eq!(value.as_str(), "th:c"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// // Following the parent leaves the tracestate as it came.
+    /// assert_eq!(input.ot_update(&input.follow(true))?, OtUpdate::Keep);
+    /// # Ok::<(), tracecontext::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::OtLength`](crate::ErrorKind::OtLength) when the new value would
+    /// exceed 256 characters (rule [P1](crate::rules#p1)): leave the value as it was.
+    pub fn ot_update(&self, decision: &Decision) -> Result<OtUpdate, Error> {
         let rv = decision.added_rv.filter(|_| self.randomness_is_missing());
         if decision.threshold == self.threshold() && rv.is_none() && self.ot_error.is_none() {
             return Ok(OtUpdate::Keep);
@@ -344,9 +372,11 @@ impl<'a> Input<'a> {
     }
 }
 
-/// What a decision does to a span's `ot` tracestate member.
+/// What a decision does to a span's `ot` tracestate member: from
+/// [`Input::ot_update`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[allow(clippy::large_enum_variant)] // on the stack for one decision, never stored
-pub(crate) enum OtUpdate {
+pub enum OtUpdate {
     /// Leave the tracestate as it is, byte for byte.
     Keep,
     /// Remove the `ot` member.

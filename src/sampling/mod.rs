@@ -73,8 +73,7 @@ use alloc::{boxed::Box, sync::Arc};
 
 pub use basic::{AlwaysOff, AlwaysOn, Probability};
 pub use config::Configured;
-pub(crate) use decision::OtUpdate;
-pub use decision::{Decision, Input, Parent, Randomness};
+pub use decision::{Decision, Input, OtUpdate, Parent, Randomness};
 pub use ot::{OtIter, OtValue};
 pub use parent_based::{ParentBased, Rule};
 #[cfg(feature = "std")]
