@@ -222,3 +222,106 @@ fn baggage_allocations_side_by_side() {
     // One `Arc` for a list that came in one field (as documented).
     assert_eq!(row("tracecontext SharedBaggage")[..2], [Some(1); 2]);
 }
+
+#[test]
+fn bridge_allocations_side_by_side() {
+    use opentelemetry::propagation::TextMapPropagator;
+    use opentelemetry_sdk::propagation::{
+        BaggagePropagator as SdkBaggage, TraceContextPropagator as SdkTraceContext,
+    };
+    use tracecontext_bench::bridge as b;
+    use tracecontext_opentelemetry::{BaggagePropagator, TraceContextPropagator};
+
+    let (ours, sdk) = (TraceContextPropagator::new(), SdkTraceContext::new());
+    let (our_baggage, sdk_baggage) = (BaggagePropagator::new(), SdkBaggage::new());
+    // Per operation: allocations of the bridge, of the SDK.
+    let mut rows: Vec<(String, usize, usize)> = Vec::new();
+    let mut count = |name: &str,
+                     headers: &http::HeaderMap,
+                     a: &dyn TextMapPropagator,
+                     z: &dyn TextMapPropagator| {
+        // Once outside the count, so that lazily made state is in place.
+        let _ = (b::hop(a, headers), b::hop(z, headers));
+        let (cx_a, cx_z) = (b::extract(a, headers), b::extract(z, headers));
+        rows.push((
+            format!("{name} extract"),
+            allocations(|| b::extract(a, headers)),
+            allocations(|| b::extract(z, headers)),
+        ));
+        rows.push((
+            format!("{name} inject"),
+            allocations(|| b::inject(a, &cx_a)),
+            allocations(|| b::inject(z, &cx_z)),
+        ));
+        rows.push((
+            format!("{name} hop"),
+            allocations(|| b::hop(a, headers)),
+            allocations(|| b::hop(z, headers)),
+        ));
+    };
+    count("traceparent", &b::headers(false), &ours, &sdk);
+    count("tracestate_4", &b::headers(true), &ours, &sdk);
+    count(
+        "baggage_4",
+        &b::baggage_headers(),
+        &our_baggage,
+        &sdk_baggage,
+    );
+    let _ = (
+        b::opentelemetry_types(true),
+        b::opentelemetry_baggage_types(),
+    );
+    let floors = [
+        allocations(|| b::opentelemetry_types(false)),
+        allocations(|| b::opentelemetry_types(true)),
+        allocations(b::opentelemetry_baggage_types),
+    ];
+    let core_hops = [false, true].map(|state| {
+        let headers = b::headers(state);
+        let _ = b::core_hop(&headers);
+        allocations(|| b::core_hop(&headers))
+    });
+
+    // Shown with `cargo test -p tracecontext-bench --test stacks bridge -- --nocapture`.
+    println!("OpenTelemetry propagators: heap allocations per operation (HeaderMap carriers)");
+    println!(
+        "| {:<22} | {:>26} | {:>17} |",
+        "operation", "tracecontext-opentelemetry", "opentelemetry_sdk"
+    );
+    println!("|{:-<24}|{:->28}|{:->19}|", "", "", "");
+    for (name, a, z) in &rows {
+        println!("| {name:<22} | {a:>26} | {z:>17} |");
+    }
+    println!(
+        "core hop (extract, child, inject): {} (traceparent), {} (tracestate_4)",
+        core_hops[0], core_hops[1]
+    );
+    println!(
+        "OpenTelemetry's types alone: {} (traceparent), {} (tracestate_4), {} (baggage_4)",
+        floors[0], floors[1], floors[2]
+    );
+
+    let row = |name: &str| {
+        rows.iter()
+            .find(|row| row.0 == name)
+            .map(|r| (r.1, r.2))
+            .unwrap()
+    };
+    // Injection: one `String` per header written, where the SDK formats and joins.
+    let (ours_inject, sdk_inject) = row("tracestate_4 inject");
+    assert!(
+        ours_inject * 2 <= sdk_inject,
+        "{ours_inject} vs {sdk_inject}"
+    );
+    for operation in ["extract", "hop"] {
+        for input in ["tracestate_4", "baggage_4"] {
+            let (a, z) = row(&format!("{input} {operation}"));
+            assert!(a < z, "{input} {operation}: {a} vs {z}");
+        }
+    }
+    // The core's own hop allocates only what the outgoing `HeaderMap` takes.
+    assert!(
+        core_hops[1] <= row("tracestate_4 inject").0,
+        "{core_hops:?}"
+    );
+}
