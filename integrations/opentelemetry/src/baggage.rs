@@ -1,4 +1,4 @@
-//! The baggage propagator: `baggage` by the core's rules B1–B10.
+//! The baggage propagator: `baggage` by the core's rules [B1](tracecontext::rules#b1)–[B10](tracecontext::rules#b10).
 
 use std::fmt::Write as _;
 use std::sync::LazyLock;
@@ -16,17 +16,17 @@ static FIELDS: LazyLock<[String; 1]> = LazyLock::new(|| [BAGGAGE.to_owned()]);
 /// A `TextMapPropagator` for W3C Baggage with the core's rules, in place of
 /// `opentelemetry_sdk::propagation::BaggagePropagator`.
 ///
-/// Extraction reads every `baggage` field as one list (rule B1), in bounded time
+/// Extraction reads every `baggage` field as one list (rule [B1](tracecontext::rules#b1)), in bounded time
 /// and memory whatever arrives. A member is split at its first `=` only, so a value
-/// may hold `=` (B2); a value is percent-decoded, with U+FFFD for bytes that are
-/// not UTF-8 (B5); an invalid member is dropped and the others kept (B8); past 64
-/// members or 8192 bytes whole members are dropped from the right (B6); the first
-/// member with a key wins (B7). Each member's properties are kept in the entry's
+/// may hold `=` ([B2](tracecontext::rules#b2)); a value is percent-decoded, with U+FFFD for bytes that are
+/// not UTF-8 ([B5](tracecontext::rules#b5)); an invalid member is dropped and the others kept ([B8](tracecontext::rules#b8)); past 64
+/// members or 8192 bytes whole members are dropped from the right ([B6](tracecontext::rules#b6)); the first
+/// member with a key wins ([B7](tracecontext::rules#b7)). Each member's properties are kept in the entry's
 /// metadata as they arrived (`ttl=30;flag`, still percent-encoded), so that they
 /// go out unchanged.
 ///
 /// Injection writes one `baggage` field: keys as they are, values percent-encoded
-/// exactly where rule B5 requires, metadata as properties after `;`. A member the
+/// exactly where rule [B5](tracecontext::rules#b5) requires, metadata as properties after `;`. A member the
 /// core's grammar refuses (a key that is not a token, metadata that is not
 /// properties) is left out, and so are members past the limits; an empty baggage
 /// writes nothing.

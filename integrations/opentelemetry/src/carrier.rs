@@ -4,7 +4,7 @@ use opentelemetry::propagation::{Extractor as OtelExtractor, Injector as OtelInj
 use tracecontext::{Error, Extractor, Injector, Values};
 
 /// An OpenTelemetry extractor read by the core: every value of a name, through
-/// `get_all`, so that duplicates (rule T7) and several fields (S2, B1) are seen.
+/// `get_all`, so that duplicates (rule [T7](tracecontext::rules#t7)) and several fields ([S2](tracecontext::rules#s2), [B1](tracecontext::rules#b1)) are seen.
 #[derive(Clone, Copy)]
 pub(crate) struct Incoming<'a>(pub(crate) &'a dyn OtelExtractor);
 

@@ -41,8 +41,8 @@ pub const fn to_span_id(span_id: SpanId) -> OtelSpanId {
     OtelSpanId::from_bytes(span_id.to_bytes())
 }
 
-/// The core's flags as OpenTelemetry's: the sampled and random bits (rules T11,
-/// T12); reserved bits are dropped.
+/// The core's flags as OpenTelemetry's: the sampled and random bits (rules [T11](tracecontext::rules#t11),
+/// [T12](tracecontext::rules#t12)); reserved bits are dropped.
 #[must_use]
 pub const fn to_flags(flags: TraceFlags) -> OtelFlags {
     OtelFlags::new(flags.known().bits())

@@ -4,12 +4,12 @@
 //! Keep the SDK's tracer and exporters; swap what crosses the wire and what decides:
 //!
 //! - [`TraceContextPropagator`]: `traceparent` and `tracestate` read and written by
-//!   the core's rules. Two `traceparent` fields restart the trace (rule T7),
-//!   several `tracestate` fields are joined (S2), an invalid or oversized list is
-//!   dropped whole (S5, S6), the random flag goes through (T11, T12), an empty
+//!   the core's rules. Two `traceparent` fields restart the trace (rule [T7](tracecontext::rules#t7)),
+//!   several `tracestate` fields are joined ([S2](tracecontext::rules#s2)), an invalid or oversized list is
+//!   dropped whole ([S5](tracecontext::rules#s5), [S6](tracecontext::rules#s6)), the random flag goes through ([T11](tracecontext::rules#t11), [T12](tracecontext::rules#t12)), an empty
 //!   `tracestate` is never sent, and every restart has a reason: [`Extraction`],
 //!   read from the OpenTelemetry `Context` with [`ExtractionExt::extraction`].
-//! - [`BaggagePropagator`]: `baggage` by rules B1–B10: every field read, `=` kept in
+//! - [`BaggagePropagator`]: `baggage` by rules [B1](tracecontext::rules#b1)–[B10](tracecontext::rules#b10): every field read, `=` kept in
 //!   values, bad percent-encoded UTF-8 decoded to U+FFFD, whole members dropped at
 //!   64 members or 8192 bytes, bounded work whatever arrives.
 //! - [`ConsistentSampler`] (feature `sampler`, on by default): an SDK

@@ -23,17 +23,17 @@ static FIELDS: LazyLock<[String; 2]> =
 ///
 /// Extraction:
 ///
-/// - reads every `traceparent` field: two or more restart the trace (rule T7), as
-///   does an invalid one (T9); a restart leaves the given context as it was;
-/// - reads every `tracestate` field as one list (S2); an invalid member, or more
-///   than 32 members, drops the whole list by default (S5, S6), while the trace
+/// - reads every `traceparent` field: two or more restart the trace (rule [T7](tracecontext::rules#t7)), as
+///   does an invalid one ([T9](tracecontext::rules#t9)); a restart leaves the given context as it was;
+/// - reads every `tracestate` field as one list ([S2](tracecontext::rules#s2)); an invalid member, or more
+///   than 32 members, drops the whole list by default ([S5](tracecontext::rules#s5), [S6](tracecontext::rules#s6)), while the trace
 ///   continues; [`lenient`](Self::lenient) keeps the valid members instead;
-/// - keeps the random flag (T11, T12) in the remote `SpanContext`, so the SDK's
+/// - keeps the random flag ([T11](tracecontext::rules#t11), [T12](tracecontext::rules#t12)) in the remote `SpanContext`, so the SDK's
 ///   spans carry it on;
 /// - says what happened: [`ExtractionExt::extraction`] on the returned context.
 ///
 /// Injection writes the current span's context: `traceparent` with the sampled
-/// and random flags, and `tracestate` only when it has members (rule S10), checked
+/// and random flags, and `tracestate` only when it has members (rule [S10](tracecontext::rules#s10)), checked
 /// by the core's grammar. A `tracestate` that arrived and was not changed on the
 /// way is sent exactly as received, even the members OpenTelemetry's `TraceState`
 /// could not hold (see [`convert`](crate::convert)).
@@ -64,7 +64,7 @@ pub struct TraceContextPropagator {
 
 impl TraceContextPropagator {
     /// The propagator with strict `tracestate` validation: one invalid member drops
-    /// the whole list (rule S6).
+    /// the whole list (rule [S6](tracecontext::rules#s6)).
     #[must_use]
     pub const fn new() -> Self {
         Self {
@@ -73,7 +73,7 @@ impl TraceContextPropagator {
     }
 
     /// The propagator that drops only the invalid members of a `tracestate` and
-    /// keeps the others (rule S6, lenient).
+    /// keeps the others (rule [S6](tracecontext::rules#s6), lenient).
     #[must_use]
     pub const fn lenient() -> Self {
         Self {
@@ -99,17 +99,17 @@ impl Default for TraceContextPropagator {
 pub enum Extraction {
     /// A valid `traceparent`: the context holds it as its remote span context.
     Continued {
-        /// Why the incoming `tracestate` was dropped, if it was (rule S6); the
-        /// trace continues regardless (T9).
+        /// Why the incoming `tracestate` was dropped, if it was (rule [S6](tracecontext::rules#s6)); the
+        /// trace continues regardless ([T9](tracecontext::rules#t9)).
         tracestate_error: Option<Error>,
         /// How many `tracestate` members OpenTelemetry's `TraceState` refused (see
         /// [`convert`](crate::convert)): they are missing from the span context,
         /// and still forwarded while the tracestate is not changed.
         refused_members: usize,
     },
-    /// No `traceparent`: a new trace will start (rule T10).
+    /// No `traceparent`: a new trace will start (rule [T10](tracecontext::rules#t10)).
     Missing,
-    /// An invalid `traceparent`, or more than one (rules T7, T9): a new trace will
+    /// An invalid `traceparent`, or more than one (rules [T7](tracecontext::rules#t7), [T9](tracecontext::rules#t9)): a new trace will
     /// start.
     Invalid(Error),
 }
@@ -276,9 +276,9 @@ impl TextMapPropagator for TraceContextPropagator {
 }
 
 /// The `tracestate` to send for OpenTelemetry's `TraceState`: `None` when it has
-/// no members (rule S10). Members the core's grammar refuses (OpenTelemetry checks
+/// no members (rule [S10](tracecontext::rules#s10)). Members the core's grammar refuses (OpenTelemetry checks
 /// values only for `,` and `=`) are left out, as are members past 32 or 512
-/// bytes (S5, S9), so what is sent is always valid.
+/// bytes ([S5](tracecontext::rules#s5), [S9](tracecontext::rules#s9)), so what is sent is always valid.
 fn tracestate_text(state: &TraceState) -> Option<String> {
     let mut len = 0;
     for (key, value) in state {

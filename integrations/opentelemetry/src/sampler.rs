@@ -14,20 +14,20 @@ use tracecontext::{Error, IdSource as _, ThreadIds};
 use crate::convert;
 
 /// An OpenTelemetry SDK sampler (`ShouldSample`) that decides with one of the
-/// core's [`Sampler`]s: consistent probability sampling (rules P1–P7, P9), the five
-/// parent-based branches, or a sampler named by OpenTelemetry's configuration (P8).
+/// core's [`Sampler`]s: consistent probability sampling (rules [P1](tracecontext::rules#p1)–[P7](tracecontext::rules#p7), [P9](tracecontext::rules#p9)), the five
+/// parent-based branches, or a sampler named by OpenTelemetry's configuration ([P8](tracecontext::rules#p8)).
 ///
 /// It reads the parent's `ot` tracestate value and the random flag, and writes the
 /// threshold the span carries (`ot=th:…`) into the sampling result's tracestate,
 /// so services sampling at different rates keep nested sets of whole traces:
 /// below a sampled parent a probability sampler only raises the threshold, and it
-/// never keeps a trace its caller dropped (rule P9, where the core departs from
+/// never keeps a trace its caller dropped (rule [P9](tracecontext::rules#p9), where the core departs from
 /// OpenTelemetry's text). The tracestate is passed on unchanged when the decision
 /// leaves `ot` as it was.
 ///
 /// The SDK gives root spans no random flag (it cannot be set from a sampler), so
 /// a new trace's probability decision draws fresh random bits and records them as
-/// `ot=rv:…` (rule P3), which every later service reads.
+/// `ot=rv:…` (rule [P3](tracecontext::rules#p3)), which every later service reads.
 ///
 /// One sampler is shared by every span of the provider (`Arc`): a
 /// [`RateLimited`](tracecontext::sampling::RateLimited) sampler holds its limit
@@ -71,7 +71,7 @@ impl<S> ConsistentSampler<S> {
 }
 
 impl ConsistentSampler<Configured> {
-    /// The sampler OpenTelemetry's configuration names (rule P8), such as
+    /// The sampler OpenTelemetry's configuration names (rule [P8](tracecontext::rules#p8)), such as
     /// `parse("parentbased_traceidratio", Some("0.25"))`.
     ///
     /// # Errors
@@ -173,7 +173,7 @@ fn result(sampled: bool, trace_state: TraceState) -> SamplingResult {
 }
 
 /// The parent's tracestate with the `ot` member the decision leaves (moved to the
-/// front when written, rule S8); the same list when it leaves `ot` alone or the
+/// front when written, rule [S8](tracecontext::rules#s8)); the same list when it leaves `ot` alone or the
 /// new value cannot be written.
 fn updated(state: &TraceState, input: &Input<'_>, decision: &Decision) -> TraceState {
     let changed = match input.ot_update(decision) {
