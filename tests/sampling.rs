@@ -1476,6 +1476,10 @@ fn configured_names_map_to_their_samplers() {
         let configured = Configured::parse(name, Some("0.25")).unwrap();
         assert_eq!(configured.ratio(), Some(0.25));
         assert_eq!(configured.to_string(), format!("{name} 0.25"));
+        assert_eq!(
+            format!("{configured:?}"),
+            format!("Configured {{ name: {name:?}, ratio: Some(0.25) }}")
+        );
         let (root, decision) = Context::root(&mut Fixed::new(P7_TRACE, true, None), &configured);
         assert!(decision.is_sampled());
         assert_eq!(ot(&root), Some("th:c"), "{name}");

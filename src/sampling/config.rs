@@ -41,7 +41,7 @@ use super::parent_based::ParentBased;
 /// assert_eq!(err.to_string(), "OTEL_TRACES_SAMPLER_ARG: not a ratio in [0, 1]");
 /// # Ok::<(), tracecontext::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Configured {
     name: Name,
     /// The ratio's bits (never NaN, never -0.0), so that the type is `Eq`.
@@ -220,6 +220,17 @@ impl Sampler for Configured {
         } else {
             self.sampler.root().decide(input)
         }
+    }
+}
+
+impl fmt::Debug for Configured {
+    /// The name and the ratio as a number: `Configured { name: "traceidratio",
+    /// ratio: Some(0.25) }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Configured")
+            .field("name", &self.name())
+            .field("ratio", &self.ratio())
+            .finish()
     }
 }
 
