@@ -3,47 +3,12 @@
 //! what each allocates per request, side by side; and the same for baggage (see
 //! `tracecontext_bench::baggage`).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use tower_layer::Layer;
+use tracecontext_alloc_count::{Counting, allocations};
 use tracecontext_bench::stacks::{
     self, Bare, OtelLayer, OtelTracingLayer, Probe, Seen, TRACE_ID, serve,
 };
 use tracecontext_tower::ServerLayer;
-
-/// The system allocator, counting this thread's allocations while asked to.
-struct Counting;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static COUNT: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: every call goes to the system allocator unchanged; the counters are
-// const-initialised thread-locals, which do not allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            COUNT.with(|c| c.set(c.get() + 1));
-        }
-        // SAFETY: the caller's contract is the system allocator's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            COUNT.with(|c| c.set(c.get() + 1));
-        }
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, size) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -62,22 +27,7 @@ where
     let mut service = layer.layer(Bare);
     serve(&mut service, stacks::request(tracestate));
     let request = stacks::request(tracestate);
-    COUNT.with(|c| c.set(0));
-    COUNTING.with(|c| c.set(true));
-    let response = serve(&mut service, request);
-    COUNTING.with(|c| c.set(false));
-    drop(response);
-    COUNT.with(Cell::get)
-}
-
-/// Allocations made by `f` on this thread (its result dropped afterwards).
-fn allocations<R>(f: impl FnOnce() -> R) -> usize {
-    COUNT.with(|c| c.set(0));
-    COUNTING.with(|c| c.set(true));
-    let result = f();
-    COUNTING.with(|c| c.set(false));
-    drop(result);
-    COUNT.with(Cell::get)
+    allocations(|| serve(&mut service, request))
 }
 
 /// What a service behind `layer` sees of a request with the caller's context.

@@ -8,8 +8,6 @@
 //! `tracing` feature and no subscriber (the test runs both ways) the request's
 //! span allocates nothing either.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::{Future, Ready};
 use std::task::{Context as TaskContext, Poll, Waker};
@@ -18,53 +16,11 @@ use http::{HeaderName, HeaderValue, Request, Response};
 use tower::{Layer, Service};
 use tracecontext::baggage::SharedBaggage;
 use tracecontext::{Context, SpanId, TraceFlags, TraceId};
+use tracecontext_alloc_count::{Counting, allocations};
 use tracecontext_tower::{ClientLayer, ServerLayer, current};
-
-/// The system allocator, counting this thread's allocations while asked to.
-struct Counting;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static COUNT: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded to the system allocator unchanged; the counters
-// are const-initialised thread-locals, which do not allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            COUNT.with(|c| c.set(c.get() + 1));
-        }
-        // SAFETY: the caller's contract is the system allocator's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            COUNT.with(|c| c.set(c.get() + 1));
-        }
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, size) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
-
-/// How many allocations `f` makes on this thread.
-fn allocations<R>(f: impl FnOnce() -> R) -> usize {
-    COUNT.with(|c| c.set(0));
-    COUNTING.with(|c| c.set(true));
-    let result = f();
-    COUNTING.with(|c| c.set(false));
-    drop(result);
-    COUNT.with(Cell::get)
-}
 
 /// Runs a future that is ready at its first poll (the services here are).
 fn now<F: Future>(future: F) -> F::Output {
