@@ -100,8 +100,7 @@ impl TextMapPropagator for BaggagePropagator {
         }
         // Read back by the core: when a member is invalid or past the limits, the
         // list is rebuilt without it.
-        let view = BaggageView::parse(&text);
-        if view.len() == baggage.len() && view.dropped() == 0 {
+        if BaggageView::parse(&text).dropped() == 0 {
             injector.set(BAGGAGE, text);
         } else {
             let _never_refused = Baggage::parse(&text).inject(&mut Outgoing(injector));

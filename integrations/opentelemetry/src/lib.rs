@@ -42,10 +42,11 @@
 //! use tracecontext_opentelemetry::ConsistentSampler;
 //!
 //! // The sampler OTEL_TRACES_SAMPLER(_ARG) name, parentbased_always_on (OpenTelemetry's
-//! // default) when unset; a bad setting is reported and the default used.
+//! // default) when unset or unknown; a ratio sampler with a bad ratio samples
+//! // everything. Never fatal: report the problem.
 //! let (sampler, problem) = ConsistentSampler::from_env();
 //! if let Some(problem) = problem {
-//!     eprintln!("sampler: {problem}");
+//!     eprintln!("sampler {sampler}: {problem}");
 //! }
 //! let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
 //! # drop(provider);

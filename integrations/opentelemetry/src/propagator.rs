@@ -92,8 +92,15 @@ impl Default for TraceContextPropagator {
 /// What [`TraceContextPropagator`] found in a request: read from the context it
 /// returns with [`ExtractionExt::extraction`].
 ///
-/// `Display` gives a one-line account for logs, such as
-/// `invalid traceparent, new trace: traceparent: all zeros is not allowed in trace-id at byte 3`.
+/// `Display` gives a one-line account for logs:
+///
+/// | outcome | `Display` |
+/// |---|---|
+/// | `Continued`, nothing dropped | `continued` |
+/// | `Continued`, `tracestate` dropped | `continued, tracestate dropped: tracestate: invalid character 'B' in key of member 2 at byte 5` |
+/// | `Continued`, members OpenTelemetry refused | `continued, 1 tracestate member(s) not held by OpenTelemetry` |
+/// | `Missing` | `no traceparent, new trace` |
+/// | `Invalid` | `invalid traceparent, new trace: traceparent: all zeros is not allowed in trace-id at byte 3` |
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Extraction {
@@ -139,34 +146,20 @@ impl fmt::Display for Extraction {
 
 /// Reads the [`Extraction`] from an OpenTelemetry `Context`.
 pub trait ExtractionExt {
-    /// What [`TraceContextPropagator`] found when it made this context (or the
-    /// context it derives from): `None` when it was not made by extraction.
-    ///
-    /// A clean continuation is read from the context's remote span context (no
-    /// allocation is spent on saying it), so a context whose remote span context
-    /// came from another propagator also reads as `Continued`.
+    /// What [`TraceContextPropagator`] found when it made this context, or the
+    /// context it derives from: a span's context made under it (with
+    /// `tracing-opentelemetry`, `Span::current().context()` after `set_parent`)
+    /// keeps it. `None` when no extraction made the context.
     fn extraction(&self) -> Option<&Extraction>;
 }
 
-/// The clean continuation, read from the remote span context.
-static CONTINUED: Extraction = Extraction::Continued {
-    tracestate_error: None,
-    refused_members: 0,
-};
-
 impl ExtractionExt for Context {
     fn extraction(&self) -> Option<&Extraction> {
-        if let Some(received) = self.get::<Received>() {
-            return Some(&received.extraction);
-        }
-        let span = self.span();
-        let span_context = span.span_context();
-        (span_context.is_valid() && span_context.is_remote()).then_some(&CONTINUED)
+        self.get::<Received>().map(|received| &received.extraction)
     }
 }
 
-/// What the propagator keeps in the context beside the span context, when there
-/// is more to say than a clean continuation.
+/// What the propagator keeps in the context beside the span context.
 #[derive(Debug)]
 struct Received {
     extraction: Extraction,
@@ -215,9 +208,6 @@ impl TraceContextPropagator {
             state,
         );
         let cx = cx.with_remote_span_context(span_context);
-        if tracestate_error.is_none() && forward.is_none() && cx.get::<Received>().is_none() {
-            return cx;
-        }
         let extraction = Extraction::Continued {
             tracestate_error,
             refused_members,

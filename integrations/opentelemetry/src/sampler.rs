@@ -82,9 +82,19 @@ impl ConsistentSampler<Configured> {
         Configured::parse(name, arg).map(Self::new)
     }
 
-    /// The sampler named by `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`:
-    /// `parentbased_always_on` (OpenTelemetry's default) when they are not set, and
-    /// when they are bad, with the reason.
+    /// The sampler named by `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`,
+    /// never failing (rule [P8](tracecontext::rules#p8)): an unset or unknown name
+    /// gives `parentbased_always_on` (OpenTelemetry's default), and a ratio
+    /// sampler's missing or bad argument gives the ratio 1.0 (everything sampled).
+    /// Each problem is returned beside the sampler, to report.
+    ///
+    /// ```
+    /// use tracecontext_opentelemetry::ConsistentSampler;
+    ///
+    /// let (sampler, problem) = ConsistentSampler::from_settings(Some("traceidratio"), Some("0,5"));
+    /// assert_eq!(sampler.to_string(), "traceidratio 1");
+    /// assert_eq!(problem.unwrap().to_string(), "OTEL_TRACES_SAMPLER_ARG: not a number");
+    /// ```
     #[must_use]
     pub fn from_env() -> (Self, Option<Error>) {
         let (sampler, problem) = Configured::from_env();
@@ -113,6 +123,13 @@ impl<S: fmt::Debug> fmt::Debug for ConsistentSampler<S> {
         f.debug_tuple("ConsistentSampler")
             .field(&self.sampler)
             .finish()
+    }
+}
+
+impl<S: fmt::Display> fmt::Display for ConsistentSampler<S> {
+    /// The core sampler's account, such as `parentbased_traceidratio 0.25`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.sampler.fmt(f)
     }
 }
 

@@ -29,6 +29,13 @@ fn level_2_keys_opentelemetry_refuses_are_counted_and_left_out() {
 }
 
 #[test]
+fn several_refused_members_are_all_counted() {
+    let view = TraceStateView::parse(b"a=1,x@@y=2,b=3,p@@q=4,c=5").unwrap();
+    let (state, refused) = convert::to_trace_state(&view);
+    assert_eq!((state.header().as_str(), refused), ("a=1,b=3,c=5", 2));
+}
+
+#[test]
 fn a_list_opentelemetry_takes_whole_is_kept_whole() {
     let view = TraceStateView::parse(b"a=1, t@vendor=2 ,b=x y").unwrap();
     let (state, refused) = convert::to_trace_state(&view);

@@ -12,7 +12,7 @@ use opentelemetry_sdk::trace::{
     InMemorySpanExporter, Sampler as SdkSampler, SdkTracerProvider, ShouldSample, SpanData,
 };
 use tracecontext::sampling::{AlwaysOn, Configured, ParentBased, Probability, Rule};
-use tracecontext_opentelemetry::{ConsistentSampler, TraceContextPropagator};
+use tracecontext_opentelemetry::{ConsistentSampler, ExtractionExt as _, TraceContextPropagator};
 
 /// One service: a tracer provider that exports into memory.
 struct Service {
@@ -98,6 +98,35 @@ fn spans_under_an_extracted_context_have_its_trace_parent_and_random_flag() {
         )
     );
     assert_eq!(out["tracestate"], "congo=t61rcWkgMzE");
+}
+
+#[test]
+fn the_extraction_outcome_stays_in_the_contexts_of_spans_made_under_it() {
+    let service = Service::new(ConsistentSampler::new(Configured::default()));
+    let propagator = TraceContextPropagator::new();
+    for (headers, expected) in [
+        (
+            incoming(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                None,
+            ),
+            "continued",
+        ),
+        (HashMap::new(), "no traceparent, new trace"),
+    ] {
+        let parent = propagator.extract_with_context(&Context::new(), &headers);
+        let span = service
+            .provider
+            .tracer("t")
+            .start_with_context("s", &parent);
+        let cx = parent.with_span(span);
+        assert!(!cx.span().span_context().is_remote());
+        assert_eq!(
+            cx.extraction().map(ToString::to_string).as_deref(),
+            Some(expected)
+        );
+        cx.span().end();
+    }
 }
 
 #[test]
@@ -208,6 +237,11 @@ fn from_configuration_names() {
         "OTEL_TRACES_SAMPLER_ARG: not a ratio in [0, 1]"
     );
     assert_eq!(sampler.get_ref().to_string(), "traceidratio 1");
+    assert_eq!(sampler.to_string(), "traceidratio 1");
+    assert_eq!(
+        format!("{sampler:?}"),
+        "ConsistentSampler(Configured { name: \"traceidratio\", ratio: Some(1.0) })"
+    );
     let sampler = ConsistentSampler::parse("parentbased_always_off", None).unwrap();
     assert_eq!(sampler.get_ref().name(), "parentbased_always_off");
     assert!(ConsistentSampler::parse("ratio", None).is_err());

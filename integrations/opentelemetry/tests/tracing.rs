@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{SpanId, TraceId, TracerProvider as _};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
-use tracecontext_opentelemetry::{ConsistentSampler, TraceContextPropagator};
+use tracecontext_opentelemetry::{ConsistentSampler, ExtractionExt as _, TraceContextPropagator};
 use tracing::subscriber::with_default;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -39,6 +39,9 @@ fn tracing_spans_under_an_extracted_context_have_the_right_parentage() {
         let call = tracing::info_span!("call");
         let _in_call = call.enter();
         propagator.inject_context(&call.context(), &mut outgoing);
+        // The outcome of the extraction, read where a handler is.
+        let outcome = tracing::Span::current().context().extraction().cloned();
+        assert_eq!(outcome.map(|o| o.to_string()).as_deref(), Some("continued"));
     });
 
     let spans = exporter.get_finished_spans().expect("in memory");
