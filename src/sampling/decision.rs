@@ -376,6 +376,7 @@ impl<'a> Input<'a> {
 /// [`Input::ot_update`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[allow(clippy::large_enum_variant)] // on the stack for one decision, never stored
+#[non_exhaustive]
 pub enum OtUpdate {
     /// Leave the tracestate as it is, byte for byte.
     Keep,

@@ -4,9 +4,9 @@
 //!
 //! | from → to | lost |
 //! |---|---|
-//! | core `tracestate` → OpenTelemetry `TraceState` | members whose key OpenTelemetry's key check refuses. It checks keys by the Level 1 grammar: a multi-tenant key must be `tenant@system` with at most 14 characters after one `@` and a system starting with a letter or digit (`foo@@bar`, `a@b@c` and `t@-x` are refused; the core takes them by Level 2). The count is returned. |
+//! | core `tracestate` → OpenTelemetry `TraceState` | members whose key OpenTelemetry's key check refuses. It checks keys by the Level 1 grammar: a multi-tenant key must be `tenant@system` with at most 13 characters after one `@` and a system starting with a letter or digit (`foo@@bar`, `a@b@c` and `t@-x` are refused; the core takes them by Level 2), and a later member with a key seen before. The count is returned. |
 //! | core flags → OpenTelemetry `TraceFlags` | nothing: the sampled and random bits go through; reserved bits are not sent by either side. |
-//! | OpenTelemetry `TraceState` → core `tracestate` | members the core refuses (OpenTelemetry only checks values for `,` and `=`, so it may hold a value with a space at its end or a control character) and members past 512 bytes (rule S9 cuts from the right, long members first). |
+//! | OpenTelemetry `TraceState` → core `tracestate` | members the core refuses (OpenTelemetry only checks values for `,` and `=`, so it may hold a control character; a space at a value's end is read as whitespace after the member and dropped) and members past 512 bytes (rule S9 cuts from the right, long members first). |
 //! | OpenTelemetry `SpanContext` → core `Context` | the parent span-id the core keeps for a context made here (OpenTelemetry does not keep it). |
 //!
 //! ```
@@ -67,8 +67,9 @@ pub fn from_flags(flags: OtelFlags) -> TraceFlags {
 }
 
 /// The core's `tracestate` as OpenTelemetry's `TraceState`, in the same order,
-/// with the number of members OpenTelemetry refused (see the module docs): those
-/// are left out, the others kept.
+/// with the number of members it does not hold: those OpenTelemetry refuses (see
+/// the module docs), and any later member with a key seen before (only the
+/// left-most counts, rule [S7](tracecontext::rules#s7)). The others are kept.
 #[must_use]
 pub fn to_trace_state(view: &TraceStateView<'_>) -> (TraceState, usize) {
     let mut members = [("", ""); MAX_MEMBERS];
@@ -94,6 +95,18 @@ pub(crate) fn collect<'a>(
 pub(crate) fn from_members(members: &[(&str, &str)]) -> (TraceState, usize) {
     if members.is_empty() {
         return (TraceState::NONE, 0);
+    }
+    let repeated = |index: usize| members[..index].iter().any(|(k, _)| *k == members[index].0);
+    if (1..members.len()).any(repeated) {
+        // A key that comes again: only the left-most member counts (rule
+        // [S7](tracecontext::rules#s7)), and OpenTelemetry's `TraceState` would
+        // keep both.
+        let first: Vec<(&str, &str)> = (0..members.len())
+            .filter(|&index| !repeated(index))
+            .map(|index| members[index])
+            .collect();
+        let (state, refused) = from_members(&first);
+        return (state, refused + members.len() - first.len());
     }
     if let Ok(state) = TraceState::from_key_value(members.iter().copied()) {
         return (state, 0);

@@ -79,14 +79,16 @@ mod carrier;
 pub mod convert;
 mod propagator;
 #[cfg(feature = "sampler")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sampler")))]
 mod sampler;
 
-pub use baggage::BaggagePropagator;
+pub use baggage::{BaggagePropagator, DroppedBaggage};
 pub use propagator::{Extraction, ExtractionExt, TraceContextPropagator};
 #[cfg(feature = "sampler")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sampler")))]
 pub use sampler::ConsistentSampler;
 
 /// The README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "sampler"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

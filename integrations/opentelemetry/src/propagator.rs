@@ -7,11 +7,12 @@ use opentelemetry::propagation::text_map_propagator::FieldIter;
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{SpanContext, TraceContextExt as _, TraceState};
 use opentelemetry::{Context, trace::TraceId as OtelTraceId};
-use tracecontext::tracestate::{MAX_MEMBERS, TraceState as OwnedState};
+use tracecontext::tracestate::MAX_MEMBERS;
 use tracecontext::{
     Error, Extracted, TRACEPARENT, TRACESTATE, TraceParent, TraceStateView, Validation,
 };
 
+use crate::baggage::{Dropped, DroppedBaggage};
 use crate::carrier::Incoming;
 use crate::convert;
 
@@ -33,10 +34,12 @@ static FIELDS: LazyLock<[String; 2]> =
 /// - says what happened: [`ExtractionExt::extraction`] on the returned context.
 ///
 /// Injection writes the current span's context: `traceparent` with the sampled
-/// and random flags, and `tracestate` only when it has members (rule [S10](tracecontext::rules#s10)), checked
-/// by the core's grammar. A `tracestate` that arrived and was not changed on the
-/// way is sent exactly as received, even the members OpenTelemetry's `TraceState`
-/// could not hold (see [`convert`](crate::convert)).
+/// and random flags, and `tracestate` only when it has members (rule
+/// [S10](tracecontext::rules#s10)), checked by the core's grammar. A `tracestate`
+/// that arrived in one field, was read strictly and was not changed on the way
+/// is sent exactly as received, even the members OpenTelemetry's `TraceState`
+/// could not hold (see [`convert`](crate::convert)); one read leniently or from
+/// several fields is sent as the valid members joined by commas.
 ///
 /// ```
 /// use opentelemetry::propagation::TextMapPropagator;
@@ -105,11 +108,13 @@ impl Default for TraceContextPropagator {
 #[non_exhaustive]
 pub enum Extraction {
     /// A valid `traceparent`: the context holds it as its remote span context.
+    #[non_exhaustive]
     Continued {
         /// Why the incoming `tracestate` was dropped, if it was (rule [S6](tracecontext::rules#s6)); the
         /// trace continues regardless ([T9](tracecontext::rules#t9)).
         tracestate_error: Option<Error>,
-        /// How many `tracestate` members OpenTelemetry's `TraceState` refused (see
+        /// How many `tracestate` members OpenTelemetry's `TraceState` does not hold
+        /// (keys it refuses, and later members with a key seen before; see
         /// [`convert`](crate::convert)): they are missing from the span context,
         /// and still forwarded while the tracestate is not changed.
         refused_members: usize,
@@ -144,18 +149,29 @@ impl fmt::Display for Extraction {
     }
 }
 
-/// Reads the [`Extraction`] from an OpenTelemetry `Context`.
+/// Reads what the propagators found in a request from an OpenTelemetry
+/// `Context`: the [`Extraction`] of the trace context, and the
+/// [`DroppedBaggage`].
 pub trait ExtractionExt {
     /// What [`TraceContextPropagator`] found when it made this context, or the
     /// context it derives from: a span's context made under it (with
     /// `tracing-opentelemetry`, `Span::current().context()` after `set_parent`)
     /// keeps it. `None` when no extraction made the context.
     fn extraction(&self) -> Option<&Extraction>;
+
+    /// What [`BaggagePropagator`](crate::BaggagePropagator) left out of the
+    /// request's baggage when it made this context, or the context it derives
+    /// from: `None` when it dropped nothing.
+    fn dropped_baggage(&self) -> Option<&DroppedBaggage>;
 }
 
 impl ExtractionExt for Context {
     fn extraction(&self) -> Option<&Extraction> {
         self.get::<Received>().map(|received| &received.extraction)
+    }
+
+    fn dropped_baggage(&self) -> Option<&DroppedBaggage> {
+        self.get::<Dropped>()?.0.as_ref()
     }
 }
 
@@ -266,9 +282,11 @@ impl TextMapPropagator for TraceContextPropagator {
 }
 
 /// The `tracestate` to send for OpenTelemetry's `TraceState`: `None` when it has
-/// no members (rule [S10](tracecontext::rules#s10)). Members the core's grammar refuses (OpenTelemetry checks
-/// values only for `,` and `=`) are left out, as are members past 32 or 512
-/// bytes ([S5](tracecontext::rules#s5), [S9](tracecontext::rules#s9)), so what is sent is always valid.
+/// no members (rule [S10](tracecontext::rules#s10)). A key that comes again is
+/// left out (the left-most member is kept, [S7](tracecontext::rules#s7)), and so
+/// are members the core's grammar refuses (OpenTelemetry checks values only for
+/// `,` and `=`) and members past the 32nd ([S5](tracecontext::rules#s5)), so what
+/// is sent is always valid.
 fn tracestate_text(state: &TraceState) -> Option<String> {
     let mut len = 0;
     for (key, value) in state {
@@ -278,7 +296,7 @@ fn tracestate_text(state: &TraceState) -> Option<String> {
         return None;
     }
     let mut text = String::with_capacity(len - 1);
-    for (key, value) in state {
+    for (key, value) in first_of_each_key(state) {
         if !text.is_empty() {
             text.push(',');
         }
@@ -289,7 +307,32 @@ fn tracestate_text(state: &TraceState) -> Option<String> {
     if TraceStateView::parse(text.as_bytes()).is_ok() {
         return Some(text);
     }
-    let kept = OwnedState::<512>::parse_fields_with([text.as_bytes()], Validation::Lenient)
-        .unwrap_or_default();
-    (!kept.is_empty()).then(|| kept.as_str().to_owned())
+    // Rare: some member is not valid. Keep the members valid on their own.
+    text.clear();
+    let mut member = String::new();
+    let mut kept = 0;
+    for (key, value) in first_of_each_key(state) {
+        member.clear();
+        member.push_str(key);
+        member.push('=');
+        member.push_str(value);
+        let one = TraceStateView::parse(member.as_bytes()).is_ok_and(|view| view.len() == 1);
+        if one && kept < MAX_MEMBERS {
+            if kept > 0 {
+                text.push(',');
+            }
+            text.push_str(&member);
+            kept += 1;
+        }
+    }
+    (kept > 0).then_some(text)
+}
+
+/// The members of `state` whose key no member before them has.
+fn first_of_each_key(state: &TraceState) -> impl Iterator<Item = (&str, &str)> {
+    state
+        .into_iter()
+        .enumerate()
+        .filter(move |&(index, (key, _))| !state.into_iter().take(index).any(|(k, _)| k == key))
+        .map(|(_, member)| member)
 }

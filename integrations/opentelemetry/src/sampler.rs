@@ -109,6 +109,13 @@ impl ConsistentSampler<Configured> {
     }
 }
 
+impl<S: Default> Default for ConsistentSampler<S> {
+    /// The core sampler's default: for [`Configured`], `parentbased_always_on`.
+    fn default() -> Self {
+        Self::new(S::default())
+    }
+}
+
 impl<S> Clone for ConsistentSampler<S> {
     /// Another handle on the same sampler.
     fn clone(&self) -> Self {
@@ -194,9 +201,23 @@ fn result(sampled: bool, trace_state: TraceState) -> SamplingResult {
 /// new value cannot be written.
 fn updated(state: &TraceState, input: &Input<'_>, decision: &Decision) -> TraceState {
     let changed = match input.ot_update(decision) {
-        Ok(OtUpdate::Keep) | Err(_) => None,
-        Ok(OtUpdate::Remove) => state.delete(OT_KEY).ok(),
-        Ok(OtUpdate::Set(value)) => state.insert(OT_KEY, value.as_str()).ok(),
+        Ok(OtUpdate::Remove) => Some(without_ot(state)),
+        Ok(OtUpdate::Set(value)) => without_ot(state).insert(OT_KEY, value.as_str()).ok(),
+        // `Keep`, or a value too long to write (P1): the list as it was.
+        _ => None,
     };
     changed.unwrap_or_else(|| state.clone())
+}
+
+/// `state` without any `ot` member: OpenTelemetry's `delete` removes only the
+/// first, and a list from elsewhere may hold more than one.
+fn without_ot(state: &TraceState) -> TraceState {
+    let mut without = state.clone();
+    while without.get(OT_KEY).is_some() {
+        match without.delete(OT_KEY) {
+            Ok(next) => without = next,
+            Err(_) => break,
+        }
+    }
+    without
 }

@@ -9,7 +9,7 @@ use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_http::HeaderExtractor;
 use opentelemetry_sdk::propagation::BaggagePropagator as SdkPropagator;
-use tracecontext_opentelemetry::BaggagePropagator;
+use tracecontext_opentelemetry::{BaggagePropagator, ExtractionExt as _};
 
 fn headers(fields: &[&str]) -> HeaderMap {
     let mut map = HeaderMap::new();
@@ -121,9 +121,61 @@ fn b7_the_first_member_with_a_key_wins() {
 }
 
 #[test]
-fn b8_an_invalid_member_is_dropped_and_the_others_kept() {
+fn b8_an_invalid_member_is_dropped_and_the_others_kept_with_the_reason() {
     let cx = extract(&BaggagePropagator::new(), &["a=1,bad key=2,c=%zz,d=4"]);
     assert_eq!(entries(&cx), ["a=1;", "d=4;"]);
+    let dropped = cx.dropped_baggage().expect("reported");
+    assert_eq!(dropped.count(), 2);
+    // `bad`, a space, then an `=` was due where `key` starts.
+    assert_eq!(
+        (dropped.first().member(), dropped.first().offset()),
+        (Some(2), 8)
+    );
+    assert_eq!(
+        dropped.to_string(),
+        format!(
+            "2 baggage member(s) dropped, the first: {}",
+            dropped.first()
+        )
+    );
+    // Nothing dropped, nothing said.
+    assert_eq!(
+        extract(&BaggagePropagator::new(), &["a=1"]).dropped_baggage(),
+        None
+    );
+}
+
+#[test]
+fn b8_strict_takes_nothing_from_a_list_with_an_invalid_member() {
+    let cx = extract(&BaggagePropagator::strict(), &["a=1,bad key=2,c=3"]);
+    assert!(cx.baggage().is_empty());
+    let dropped = cx.dropped_baggage().expect("reported");
+    assert_eq!(dropped.count(), 3);
+    assert_eq!(dropped.first().member(), Some(2));
+    let clean = extract(&BaggagePropagator::strict(), &["a=1,c=3"]);
+    assert_eq!(entries(&clean), ["a=1;", "c=3;"]);
+    assert_eq!(BaggagePropagator::default(), BaggagePropagator::new());
+}
+
+#[test]
+fn a_later_extraction_replaces_what_was_dropped() {
+    let propagator = BaggagePropagator::new();
+    let first = extract(&propagator, &["bad key=1"]);
+    assert!(first.dropped_baggage().is_some());
+    let again = propagator.extract_with_context(&first, &HeaderExtractor(&headers(&["a=1"])));
+    assert_eq!(again.dropped_baggage(), None);
+    assert_eq!(get(&again, "a").as_deref(), Some("1"));
+}
+
+#[test]
+fn b5_bytes_that_are_not_utf8_are_not_sent_on_as_they_came() {
+    // OpenTelemetry's `Baggage` holds decoded text: the replacement character is
+    // what is sent on (a difference the README lists).
+    let cx = extract(&BaggagePropagator::new(), &["k=%FF%c3%a9"]);
+    assert_eq!(
+        sent(&BaggagePropagator::new(), &cx).unwrap(),
+        ["k=%EF%BF%BD%C3%A9"]
+    );
 }
 
 #[test]
@@ -147,6 +199,24 @@ fn members_the_grammar_refuses_are_not_sent() {
     baggage.insert("bad(key)", "3");
     let cx = Context::new().with_baggage(baggage);
     assert_eq!(sent(&BaggagePropagator::new(), &cx).unwrap(), ["ok=1"]);
+}
+
+#[test]
+fn metadata_with_a_comma_cannot_add_members() {
+    let mut baggage = Baggage::new();
+    baggage.insert_with_metadata("k1", "v", "p,k2=evil");
+    baggage.insert("k2", "good");
+    let cx = Context::new().with_baggage(baggage);
+    // Whatever the map's order, only the honest member goes out.
+    for _ in 0..8 {
+        assert_eq!(sent(&BaggagePropagator::new(), &cx).unwrap(), ["k2=good"]);
+    }
+    let only = Context::new().with_baggage({
+        let mut b = Baggage::new();
+        b.insert_with_metadata("k1", "v", "p,x=1");
+        b
+    });
+    assert_eq!(sent(&BaggagePropagator::new(), &only), None);
 }
 
 #[test]

@@ -44,6 +44,22 @@ fn inject(propagator: &dyn TextMapPropagator, cx: &Context) -> HashMap<String, S
     out
 }
 
+/// Asserts a continuation with no `tracestate` error and `refused` members not
+/// held by OpenTelemetry.
+fn assert_clean(extraction: Option<&Extraction>, refused: usize) {
+    assert!(
+        matches!(
+            extraction,
+            Some(Extraction::Continued {
+                tracestate_error: None,
+                refused_members,
+                ..
+            }) if *refused_members == refused
+        ),
+        "{extraction:?}"
+    );
+}
+
 fn remote(flags: u8, state: TraceState) -> Context {
     Context::new().with_remote_span_context(SpanContext::new(
         TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
@@ -67,13 +83,7 @@ fn a_valid_traceparent_continues() {
         "4bf92f3577b34da6a3ce929d0e0e4736"
     );
     assert_eq!(sc.span_id().to_string(), "00f067aa0ba902b7");
-    assert_eq!(
-        cx.extraction(),
-        Some(&Extraction::Continued {
-            tracestate_error: None,
-            refused_members: 0
-        })
-    );
+    assert_clean(cx.extraction(), 0);
     assert_eq!(cx.extraction().unwrap().to_string(), "continued");
     // Same as the SDK's.
     assert_eq!(
@@ -230,6 +240,28 @@ fn s6_an_invalid_member_drops_the_list_strictly_and_only_itself_leniently() {
 
     let lenient = extract(&TraceContextPropagator::lenient(), &fields);
     assert_eq!(span_context(&lenient).trace_state().header(), "ok=1,fine=3");
+    // The SDK drops the whole list for an invalid key, silently; it keeps a
+    // member whose value is invalid.
+    assert_eq!(
+        span_context(&extract(&SdkPropagator::new(), &fields))
+            .trace_state()
+            .header(),
+        ""
+    );
+    // A tab inside a value: valid in a header, not in a tracestate value.
+    let bad_value = [("traceparent", TRACEPARENT), ("tracestate", "ok=1,v=a\tb")];
+    assert_eq!(
+        span_context(&extract(&SdkPropagator::new(), &bad_value))
+            .trace_state()
+            .header(),
+        "ok=1,v=a\tb"
+    );
+    assert_eq!(
+        span_context(&extract(&TraceContextPropagator::new(), &bad_value))
+            .trace_state()
+            .header(),
+        ""
+    );
 }
 
 #[test]
@@ -283,18 +315,18 @@ fn a_tracestate_is_forwarded_exactly_while_unchanged() {
         &[("traceparent", TRACEPARENT), ("tracestate", list)],
     );
     assert_eq!(span_context(&cx).trace_state().header(), "a=1,b=2");
-    assert_eq!(
-        cx.extraction(),
-        Some(&Extraction::Continued {
-            tracestate_error: None,
-            refused_members: 1
-        })
-    );
+    assert_clean(cx.extraction(), 1);
     assert_eq!(
         cx.extraction().unwrap().to_string(),
         "continued, 1 tracestate member(s) not held by OpenTelemetry"
     );
     assert_eq!(inject(&propagator, &cx)["tracestate"], list);
+    // The SDK refuses the whole list for the one key it does not take.
+    let sdk = extract(
+        &SdkPropagator::new(),
+        &[("traceparent", TRACEPARENT), ("tracestate", list)],
+    );
+    assert_eq!(span_context(&sdk).trace_state().header(), "");
 
     // A child span context in the same trace with the same state: still exact.
     let child = cx.with_remote_span_context(SpanContext::new(
@@ -348,13 +380,7 @@ fn a_canonical_tracestate_is_sent_in_opentelemetrys_form() {
         &[("traceparent", TRACEPARENT), ("tracestate", "a=1,b=2")],
     );
     // Clean: nothing kept to forward, the text is OpenTelemetry's.
-    assert_eq!(
-        cx.extraction(),
-        Some(&Extraction::Continued {
-            tracestate_error: None,
-            refused_members: 0
-        })
-    );
+    assert_clean(cx.extraction(), 0);
     assert_eq!(
         inject(&TraceContextPropagator::new(), &cx)["tracestate"],
         "a=1,b=2"
@@ -368,15 +394,62 @@ fn members_the_core_refuses_are_not_sent() {
     let state = TraceState::from_key_value([("a", "1"), ("b", "x "), ("c", "3"), ("d", "\u{1}")])
         .expect("OpenTelemetry takes it");
     let cx = remote(0x01, state);
+    // `b=x ` is valid: the space is whitespace after the member.
     assert_eq!(
         inject(&TraceContextPropagator::new(), &cx)["tracestate"],
-        "a=1,b=x,c=3"
+        "a=1,b=x ,c=3"
     );
     let sdk = inject(&SdkPropagator::new(), &cx);
     assert_eq!(sdk["tracestate"], "a=1,b=x ,c=3,d=\u{1}");
 
     let nothing_valid = remote(0x01, TraceState::from_key_value([("d", "\u{1}")]).unwrap());
     assert!(!inject(&TraceContextPropagator::new(), &nothing_valid).contains_key("tracestate"));
+}
+
+#[test]
+fn a_repeated_key_counts_once_and_the_list_is_forwarded_as_it_came() {
+    let propagator = TraceContextPropagator::new();
+    let list = "a=1,b=2,a=3";
+    let cx = extract(
+        &propagator,
+        &[("traceparent", TRACEPARENT), ("tracestate", list)],
+    );
+    assert_eq!(span_context(&cx).trace_state().header(), "a=1,b=2");
+    assert_eq!(inject(&propagator, &cx)["tracestate"], list);
+    assert!(matches!(
+        cx.extraction(),
+        Some(Extraction::Continued {
+            refused_members: 1,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_changed_list_is_sent_with_the_left_most_member_of_each_key() {
+    let state = TraceState::from_key_value([("b", "3"), ("a", "1"), ("a", "2")]).unwrap();
+    let cx = remote(0x01, state);
+    assert_eq!(
+        inject(&TraceContextPropagator::new(), &cx)["tracestate"],
+        "b=3,a=1"
+    );
+}
+
+#[test]
+fn one_invalid_member_costs_only_itself_when_sent() {
+    // 8 valid members of 100 bytes (807 bytes in all) and one OpenTelemetry
+    // takes but the grammar does not: the valid ones all go out, uncut.
+    let mut members: Vec<(String, String)> =
+        (0..8).map(|i| (format!("k{i}"), "v".repeat(97))).collect();
+    members.insert(3, ("bad".to_owned(), "\u{1}".to_owned()));
+    let cx = remote(0x01, TraceState::from_key_value(members.clone()).unwrap());
+    let sent = &inject(&TraceContextPropagator::new(), &cx)["tracestate"];
+    let expected: Vec<String> = members
+        .iter()
+        .filter(|(k, _)| k != "bad")
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    assert_eq!(sent, &expected.join(","));
 }
 
 #[test]

@@ -175,6 +175,24 @@ fn a_consistent_probability_decision_writes_th_into_the_span_tracestate() {
 }
 
 #[test]
+fn a_repeated_ot_member_is_not_sent_on_once_th_changes() {
+    // Only the left-most `ot` counts (S7); a later one must not survive a
+    // decision that rewrites or erases `th` (P6).
+    for (trace_id, sampled, sent) in [
+        ("4bf92f3577b34da6a3ce929d0e0e4736", true, "ot=th:c,a=1"),
+        ("4bf92f3577b34da6a300000000000001", false, "a=1"),
+    ] {
+        let service = Service::new(ConsistentSampler::new(Probability::new(0.25)));
+        let out = service.handle(&incoming(
+            &format!("00-{trace_id}-00f067aa0ba902b7-03"),
+            Some("ot=th:8,a=1,ot=th:0"),
+        ));
+        assert_eq!(service.spans().len(), usize::from(sampled));
+        assert_eq!(out["tracestate"], sent);
+    }
+}
+
+#[test]
 fn a_new_trace_gets_rv_and_th_from_a_probability_root() {
     let service = Service::new(ConsistentSampler::new(Probability::new(1.0)));
     let span = service.provider.tracer("t").start("root");
