@@ -36,6 +36,13 @@ fn several_refused_members_are_all_counted() {
 }
 
 #[test]
+fn a_key_that_comes_again_counts_once() {
+    let view = TraceStateView::parse(b"a=1,a=2,b=3,a=4,a=5").unwrap();
+    let (state, refused) = convert::to_trace_state(&view);
+    assert_eq!((state.header().as_str(), refused), ("a=1,b=3", 3));
+}
+
+#[test]
 fn a_list_opentelemetry_takes_whole_is_kept_whole() {
     let view = TraceStateView::parse(b"a=1, t@vendor=2 ,b=x y").unwrap();
     let (state, refused) = convert::to_trace_state(&view);

@@ -453,6 +453,29 @@ fn one_invalid_member_costs_only_itself_when_sent() {
 }
 
 #[test]
+fn a_full_list_with_an_invalid_member_sends_the_others() {
+    // OpenTelemetry holds at most 32 members: each `insert` into a full list
+    // pushes the right-most out.
+    let members: Vec<(String, String)> =
+        (0..32).map(|i| (format!("k{i}"), "v".to_owned())).collect();
+    let state = TraceState::from_key_value(members)
+        .unwrap()
+        .insert("extra", "1")
+        .unwrap()
+        .insert("bad", "\u{1}")
+        .unwrap();
+    let cx = remote(0x01, state);
+    let sent = &inject(&TraceContextPropagator::new(), &cx)["tracestate"];
+    let keys: Vec<&str> = sent
+        .split(',')
+        .map(|m| m.split('=').next().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 31, "{sent}");
+    assert_eq!((keys[0], keys[30]), ("extra", "k29"));
+    assert!(tracecontext::TraceStateView::parse(sent.as_bytes()).is_ok());
+}
+
+#[test]
 fn an_invalid_span_context_injects_nothing() {
     assert!(inject(&TraceContextPropagator::new(), &Context::new()).is_empty());
 }
