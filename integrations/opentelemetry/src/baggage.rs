@@ -182,11 +182,11 @@ impl TextMapPropagator for BaggagePropagator {
                 text.push_str(metadata);
             }
         }
-        // Read back by the core: when a member is invalid or past the limits, the
-        // list is rebuilt without it.
         if text.is_empty() {
             return;
         }
+        // Read back by the core: when a member is invalid or past the limits, the
+        // list is rebuilt without it.
         if BaggageView::parse(&text).dropped() == 0 {
             injector.set(BAGGAGE, text);
         } else {
