@@ -127,6 +127,19 @@ fn b5_percent_decoding_edge_cases() {
     );
     assert_eq!(decoded("k=%EF%BF%BD"), "\u{FFFD}", "U+FFFD itself");
     assert_eq!(decoded("k=%F0%9F%98%80x"), "😀x");
+    // Into a buffer: a sequence cut by a plain byte, or by the end; a buffer that
+    // holds the bytes decoded but not their replacement.
+    let into = |field: &str, len: usize| {
+        let view = BaggageView::parse(field);
+        let mut buf = vec![0u8; len];
+        let member = view.iter().next().unwrap();
+        member.decode_value_into(&mut buf).map(str::to_owned)
+    };
+    assert_eq!(into("k=%E2%82x", 8).unwrap(), "\u{FFFD}x");
+    assert_eq!(into("k=x%F0%9F%98", 8).unwrap(), "x\u{FFFD}");
+    assert_eq!(into("k=%C3%A9", 2).unwrap(), "é");
+    assert_eq!(into("k=%FF", 1).unwrap_err().kind(), ErrorKind::Capacity);
+    assert_eq!(into("k=%FF", 3).unwrap(), "\u{FFFD}");
     for bad in ["k=%", "k=%4", "k=%zz", "k=%4g", "k=a%"] {
         let view = BaggageView::parse(bad);
         assert!(view.is_empty(), "{bad:?}");
@@ -416,6 +429,41 @@ proptest! {
         let view = BaggageView::parse(&text);
         let want = String::from_utf8_lossy(&bytes);
         prop_assert_eq!(view.iter().next().unwrap().value(), want);
+    }
+
+    /// Into a buffer of any length: the text `String::from_utf8_lossy` gives when
+    /// it fits, a capacity error when it does not (a replacement may make the
+    /// text longer than the bytes decoded).
+    #[test]
+    fn decoding_into_a_buffer_fits_the_replaced_text(
+        pieces in proptest::collection::vec((any::<u8>(), any::<bool>()), 0..16),
+    ) {
+        let mut raw = String::new();
+        let mut bytes = Vec::new();
+        for (byte, escaped) in pieces {
+            let plain = byte.is_ascii_alphanumeric();
+            if plain && !escaped {
+                raw.push(char::from(byte));
+            } else {
+                raw.push_str(&format!("%{byte:02X}"));
+            }
+            bytes.push(byte);
+        }
+        let text = format!("k={raw}");
+        let view = BaggageView::parse(&text);
+        let member = view.get("k").unwrap();
+        let want = String::from_utf8_lossy(&bytes);
+        for len in 0..=want.len() + 1 {
+            let mut buf = vec![0u8; len];
+            match member.decode_value_into(&mut buf) {
+                Ok(text) => prop_assert!(len >= want.len() && text == want, "{len}: {text:?}"),
+                Err(error) => {
+                    prop_assert!(len < want.len(), "{len}");
+                    prop_assert_eq!(error.kind(), ErrorKind::Capacity);
+                    prop_assert_eq!(error.offset(), 0);
+                }
+            }
+        }
     }
 }
 

@@ -6,13 +6,26 @@ use super::grammar::is_plain;
 use crate::error::{Error, ErrorKind, Reason};
 
 /// The value of a hex digit the grammar has already checked.
-const fn hex_value(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => c.wrapping_sub(b'A').wrapping_add(10),
-    }
+#[inline(always)]
+fn hex_value(c: u8) -> u8 {
+    HEX_VALUE[usize::from(c)]
 }
+
+/// The value of each hex digit, as a table.
+static HEX_VALUE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            _ => b.wrapping_sub(b'A').wrapping_add(10),
+        };
+        c += 1;
+    }
+    table
+};
 
 /// The bytes a raw value stands for: each `%XX` as its byte, anything else as it is.
 /// The raw value has been checked, so every `%` has its two hex digits.
@@ -43,6 +56,23 @@ struct Lossy {
 }
 
 const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+
+/// What a byte that starts a character needs after it: how many continuation
+/// bytes, and the range of the first of them (the others are `0x80..=0xbf`);
+/// `None` for a byte that starts no character.
+const fn lead(b: u8) -> Option<(usize, u8, u8)> {
+    Some(match b {
+        0x00..=0x7f => (0, 0x80, 0xbf),
+        0xc2..=0xdf => (1, 0x80, 0xbf),
+        0xe0 => (2, 0xa0, 0xbf),
+        0xe1..=0xec | 0xee..=0xef => (2, 0x80, 0xbf),
+        0xed => (2, 0x80, 0x9f),
+        0xf0 => (3, 0x90, 0xbf),
+        0xf1..=0xf3 => (3, 0x80, 0xbf),
+        0xf4 => (3, 0x80, 0x8f),
+        _ => return None,
+    })
+}
 
 impl Lossy {
     const fn new() -> Self {
@@ -75,19 +105,13 @@ impl Lossy {
             self.need = 0;
             (self.lo, self.hi) = (0x80, 0xbf);
         }
-        let (need, lo, hi) = match b {
-            0x00..=0x7f => {
+        let (need, lo, hi) = match lead(b) {
+            Some((0, _, _)) => {
                 out(&[b]);
                 return;
             }
-            0xc2..=0xdf => (1, 0x80, 0xbf),
-            0xe0 => (2, 0xa0, 0xbf),
-            0xe1..=0xec | 0xee..=0xef => (2, 0x80, 0xbf),
-            0xed => (2, 0x80, 0x9f),
-            0xf0 => (3, 0x90, 0xbf),
-            0xf1..=0xf3 => (3, 0x80, 0xbf),
-            0xf4 => (3, 0x80, 0x8f),
-            _ => {
+            Some(lead) => lead,
+            None => {
                 out(REPLACEMENT);
                 return;
             }
@@ -120,11 +144,81 @@ pub(crate) fn has_escapes(raw: &str) -> bool {
     raw.as_bytes().contains(&b'%')
 }
 
+/// Why the bytes of a value were not written as they are.
+enum Slow {
+    /// They do not fit.
+    NoRoom,
+    /// They are not UTF-8.
+    NotUtf8,
+}
+
+/// Writes the bytes a checked raw value stands for (what [`decoded_bytes`]
+/// yields) at the start of `out`, checking as it goes that they are UTF-8;
+/// returns how many.
+fn decode_utf8(raw: &[u8], out: &mut [u8]) -> Result<usize, Slow> {
+    let (mut at, mut len) = (0, 0);
+    // The continuation bytes still expected, and the range of the next.
+    let (mut need, mut lo, mut hi) = (0, 0x80, 0xbf);
+    while let Some(&c) = raw.get(at) {
+        let byte = if c == b'%' && at + 2 < raw.len() {
+            at += 3;
+            (hex_value(raw[at - 2]) << 4) | hex_value(raw[at - 1])
+        } else {
+            at += 1;
+            c
+        };
+        *out.get_mut(len).ok_or(Slow::NoRoom)? = byte;
+        len += 1;
+        if byte >= 0x80 || need > 0 {
+            if need > 0 {
+                if !(lo..=hi).contains(&byte) {
+                    return Err(Slow::NotUtf8);
+                }
+                need -= 1;
+                (lo, hi) = (0x80, 0xbf);
+            } else {
+                (need, lo, hi) = lead(byte).ok_or(Slow::NotUtf8)?;
+            }
+        }
+    }
+    if need > 0 {
+        return Err(Slow::NotUtf8);
+    }
+    Ok(len)
+}
+
+/// The error for a buffer too short for a decoded value.
+#[cold]
+fn no_room(buf: &[u8]) -> Error {
+    let cap = u16::try_from(buf.len()).unwrap_or(u16::MAX);
+    Error::new(ErrorKind::Capacity, Reason::NoRoom(cap), 0).for_header(super::BAGGAGE)
+}
+
 /// Decodes a checked raw value into `buf`, returning the text written.
 ///
 /// The decoded value is never longer than the raw one, so a buffer of the raw
 /// value's length always suffices.
 pub(crate) fn decode_into<'b>(raw: &str, buf: &'b mut [u8]) -> Result<&'b str, Error> {
+    // Most values decode to UTF-8: the bytes are written as they are, then
+    // checked once. Replacing ill-formed sequences makes the text no shorter, so
+    // bytes that do not fit never fit once replaced either.
+    let len = match decode_utf8(raw.as_bytes(), buf) {
+        Ok(len) => len,
+        Err(Slow::NoRoom) => return Err(no_room(buf)),
+        Err(Slow::NotUtf8) => decode_lossy_into(raw, buf)?,
+    };
+    let text: &'b [u8] = buf;
+    match core::str::from_utf8(&text[..len]) {
+        Ok(text) => Ok(text),
+        // Both ways write only well-formed UTF-8.
+        Err(_) => Ok(""),
+    }
+}
+
+/// Decodes a checked raw value into `buf`, each ill-formed sequence replaced by
+/// U+FFFD; returns the length written.
+#[cold]
+fn decode_lossy_into(raw: &str, buf: &mut [u8]) -> Result<usize, Error> {
     let mut len = 0;
     let mut overflow = false;
     decode_with(raw, |piece| {
@@ -135,16 +229,9 @@ pub(crate) fn decode_into<'b>(raw: &str, buf: &'b mut [u8]) -> Result<&'b str, E
         len += piece.len();
     });
     if overflow {
-        let cap = u16::try_from(buf.len()).unwrap_or(u16::MAX);
-        return Err(
-            Error::new(ErrorKind::Capacity, Reason::NoRoom(cap), 0).for_header(super::BAGGAGE)
-        );
+        return Err(no_room(buf));
     }
-    match core::str::from_utf8(&buf[..len]) {
-        Ok(text) => Ok(text),
-        // The decoder writes only well-formed UTF-8.
-        Err(_) => Ok(""),
-    }
+    Ok(len)
 }
 
 /// Decodes a checked raw value, borrowing it when it has no `%`.
