@@ -467,6 +467,28 @@ proptest! {
     }
 }
 
+/// `get` compares whole keys, even with a key that no member can have, in the view,
+/// the owned form and the shared form.
+#[test]
+fn b7_get_compares_whole_keys() {
+    let field = "a ==x, b\t= y ;p, a=1";
+    let view = BaggageView::parse(field);
+    let owned = Baggage::parse(field);
+    let shared = SharedBaggage::from(&view);
+    assert_eq!(view.get("a").unwrap().raw_value(), "=x");
+    assert_eq!(owned.get("a").unwrap().raw_value(), "=x");
+    assert_eq!(shared.get("a").unwrap().raw_value(), "=x");
+    for key in ["a =", "a=", "a ", "b\t", "b", "", "a =x"] {
+        let want = (key == "b").then_some("b\t= y ;p");
+        assert_eq!(view.get(key).map(|m| m.as_str()), want, "{key:?}");
+        assert_eq!(owned.get(key).map(|m| m.as_str()), want, "{key:?}");
+        assert_eq!(shared.get(key).map(|m| m.as_str()), want, "{key:?}");
+    }
+    let member = view.get("b").unwrap();
+    assert_eq!((member.key(), member.raw_value()), ("b", "y"));
+    assert_eq!(member.properties().next().unwrap().key(), "p");
+}
+
 // ---------------------------------------------------------------- the owned form
 
 use tracecontext::baggage::{Baggage, InlineBaggage, SharedBaggage};

@@ -234,6 +234,27 @@ pub(crate) fn member(text: &[u8]) -> Result<Spans, Problem> {
     }
 }
 
+/// Where the parts of a member known to be valid lie, without checking it again:
+/// what [`member`] says of it. The text is the member without the whitespace
+/// around it, so it ends where the member does, and no value character is a
+/// `;` or whitespace.
+pub(crate) fn spans_of_valid(text: &[u8]) -> Spans {
+    let len = text.len();
+    let key_end = skip_token(text, 0);
+    // Past the `=`.
+    let start = skip_ows(text, skip_ows(text, key_end) + 1).min(len);
+    let value_end = text[start..]
+        .iter()
+        .position(|&c| c == b';' || is_ows(c))
+        .map_or(len, |i| start + i);
+    Spans {
+        key_end,
+        value: (start, value_end),
+        properties: skip_ows(text, value_end),
+        end: len,
+    }
+}
+
 /// Where the parts of one property lie.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PropertySpans {
@@ -317,6 +338,39 @@ mod tests {
         assert_eq!(skip_plain(b"", 0), 0);
         assert_eq!(find_comma(b"", 0), None);
         assert_eq!(find_comma(b"a,b,c", 2), Some(3));
+    }
+
+    #[test]
+    fn the_spans_of_a_valid_member_are_what_the_grammar_says() {
+        let ows = ["", " ", "\t ", "  "];
+        let long = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+        let values = ["", "v", "%41b", "a=b", long];
+        let properties = ["", ";p", "; p = 1 ;q", ";p=%20", " ;p", " "];
+        let mut checked = 0;
+        for key in ["k", "a-b!"] {
+            for before in ows {
+                for after in ows {
+                    for value in values {
+                        for props in properties {
+                            let mut buf = [0u8; 128];
+                            let mut len = 0;
+                            for part in [key, before, "=", after, value, props] {
+                                buf[len..len + part.len()].copy_from_slice(part.as_bytes());
+                                len += part.len();
+                            }
+                            while len > 0 && is_ows(buf[len - 1]) {
+                                len -= 1;
+                            }
+                            let text = &buf[..len];
+                            let Ok(spans) = member(text) else { continue };
+                            assert_eq!(spans_of_valid(text), spans, "{text:?}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 500, "{checked}");
     }
 
     #[test]

@@ -36,8 +36,12 @@ use crate::tracestate::Validation;
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct BaggageView<'a> {
-    /// The fields that hold the kept members, in order.
-    fields: [&'a [u8]; MAX_MEMBERS],
+    /// The kept members, each without the whitespace around it, in order: the
+    /// first `members` are set.
+    kept: [&'a [u8]; MAX_MEMBERS],
+    /// The first field that holds a kept member.
+    first_field: &'a [u8],
+    /// How many fields hold kept members.
     field_count: u8,
     /// How many members are kept (the first this many valid ones).
     members: u8,
@@ -50,7 +54,8 @@ pub struct BaggageView<'a> {
 impl<'a> BaggageView<'a> {
     /// An empty view.
     pub const EMPTY: BaggageView<'static> = BaggageView {
-        fields: [b""; MAX_MEMBERS],
+        kept: [b""; MAX_MEMBERS],
+        first_field: b"",
         field_count: 0,
         members: 0,
         len: 0,
@@ -153,16 +158,20 @@ impl<'a> BaggageView<'a> {
 
     /// Reads one field into the view; `Ok(false)` once a limit is reached.
     fn read(&mut self, reader: &mut Reader, field: &'a [u8]) -> Result<bool, Error> {
-        let mut stored = false;
-        let fields = &mut self.fields;
-        let count = &mut self.field_count;
-        reader.field(field, |_| {
-            if !stored {
-                fields[usize::from(*count)] = field;
-                *count += 1;
-                stored = true;
+        let before = self.members;
+        let (kept, members) = (&mut self.kept, &mut self.members);
+        // The reader keeps no more than 64 members.
+        let more = reader.field(field, |member| {
+            kept[usize::from(*members)] = member;
+            *members += 1;
+        });
+        if self.members > before {
+            if self.field_count == 0 {
+                self.first_field = field;
             }
-        })
+            self.field_count += 1;
+        }
+        more
     }
 
     /// The view with the reader's counts.
@@ -212,8 +221,12 @@ impl<'a> BaggageView<'a> {
     /// The kept members, in order.
     #[must_use]
     pub fn iter(&self) -> Members<'a, '_> {
-        let fields = &self.fields[..usize::from(self.field_count)];
-        Members::new(fields, usize::from(self.members))
+        Members::new(self.kept())
+    }
+
+    /// The kept members' texts.
+    fn kept(&self) -> &[&'a [u8]] {
+        &self.kept[..usize::from(self.members)]
     }
 
     /// The kept members as one list, when they lie together in one field with
@@ -223,7 +236,7 @@ impl<'a> BaggageView<'a> {
         if self.field_count != 1 || self.dropped != 0 {
             return None;
         }
-        let (_, text) = trim(self.fields[0]);
+        let (_, text) = trim(self.first_field);
         (text.len() == usize::from(self.len)).then_some(text)
     }
 
@@ -231,14 +244,21 @@ impl<'a> BaggageView<'a> {
     /// keys are case-sensitive (rule [B3](crate::rules#b3)).
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Member<'a>> {
-        if self.dropped == 0 {
-            // Every member of the fields is valid and kept: only a member with the
-            // key needs reading.
-            let fields = &self.fields[..usize::from(self.field_count)];
-            return fields.iter().find_map(|field| find_member(field, key));
-        }
-        self.iter().find(|member| member.key() == key)
+        // Only a member with the key is read past its start.
+        self.kept().iter().find_map(|member| with_key(member, key))
     }
+}
+
+/// The member `member` (valid, without whitespace around it) when its key is
+/// `key`.
+#[inline]
+fn with_key<'a>(member: &'a [u8], key: &str) -> Option<Member<'a>> {
+    let after = member.get(key.len());
+    if member.starts_with(key.as_bytes()) && matches!(after, Some(b'=' | b' ' | b'\t')) {
+        // `key` may hold what no key can (`"a "`, `"a="`): compare whole keys.
+        return Member::of(member).filter(|m| m.key() == key);
+    }
+    None
 }
 
 /// The first member with the key `key` in `list`, whose non-empty entries are all
@@ -248,12 +268,8 @@ pub(crate) fn find_member<'a>(list: &'a [u8], key: &str) -> Option<Member<'a>> {
     while start <= list.len() {
         let end = grammar::find_comma(list, start).unwrap_or(list.len());
         let (_, member) = trim(&list[start..end]);
-        let after = member.get(key.len());
-        if member.starts_with(key.as_bytes()) && matches!(after, Some(b'=' | b' ' | b'\t')) {
-            // `key` may hold what no key can (`"a "`, `"a="`): compare whole keys.
-            if let Some(found) = Member::of(member).filter(|m| m.key() == key) {
-                return Some(found);
-            }
+        if let Some(found) = with_key(member, key) {
+            return Some(found);
         }
         start = end + 1;
     }
@@ -409,36 +425,31 @@ impl<'a, 'v> IntoIterator for &'v BaggageView<'a> {
 }
 
 /// The members of a [`BaggageView`] or a [`Baggage`](super::Baggage), in order.
-/// Each is checked again as it is read (nothing keeps an index), which is linear
-/// in the list's length.
 #[derive(Clone, Debug)]
 pub struct Members<'a, 'v> {
-    /// What is left of the field being read.
+    /// The members of a view left to hand out, one each.
+    kept: &'v [&'a [u8]],
+    /// What is left of a list of valid members joined with `,`.
     rest: &'a [u8],
-    /// The fields after it.
-    more: &'v [&'a [u8]],
-    /// How many members are left to hand out.
+    /// How many members of that list are left to hand out.
     left: usize,
 }
 
 impl<'a, 'v> Members<'a, 'v> {
-    /// The first `members` valid members of `fields`.
-    pub(crate) fn new(fields: &'v [&'a [u8]], members: usize) -> Self {
-        let (rest, more) = fields
-            .split_first()
-            .map_or((&[][..], fields), |(f, m)| (*f, m));
+    /// The members of a view, each one valid member.
+    pub(crate) const fn new(kept: &'v [&'a [u8]]) -> Self {
         Self {
-            rest,
-            more,
-            left: members,
+            kept,
+            rest: &[],
+            left: 0,
         }
     }
 
-    /// The first `members` valid members of one list.
+    /// The first `members` members of one list of valid members.
     pub(crate) const fn one(text: &'a [u8], members: usize) -> Self {
         Self {
+            kept: &[],
             rest: text,
-            more: &[],
             left: members,
         }
     }
@@ -448,12 +459,11 @@ impl<'a> Iterator for Members<'a, '_> {
     type Item = Member<'a>;
 
     fn next(&mut self) -> Option<Member<'a>> {
-        while self.left > 0 {
-            if self.rest.is_empty() {
-                let (first, more) = self.more.split_first()?;
-                (self.rest, self.more) = (first, more);
-                continue;
-            }
+        if let Some((first, kept)) = self.kept.split_first() {
+            self.kept = kept;
+            return Member::of(first);
+        }
+        while self.left > 0 && !self.rest.is_empty() {
             let end = grammar::find_comma(self.rest, 0);
             let piece = &self.rest[..end.unwrap_or(self.rest.len())];
             self.rest = end.map_or(&[][..], |end| &self.rest[end + 1..]);
@@ -480,9 +490,10 @@ pub struct Member<'a> {
 }
 
 impl<'a> Member<'a> {
-    /// A member read from text known to be one valid member.
+    /// A member read from text known to be one valid member, without the
+    /// whitespace around it: its parts are found, not checked again.
     pub(crate) fn of(text: &'a [u8]) -> Option<Self> {
-        let spans = grammar::member(text).ok()?;
+        let spans = grammar::spans_of_valid(text);
         let text = core::str::from_utf8(text).ok()?;
         Some(Self { text, spans })
     }
