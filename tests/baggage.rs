@@ -399,6 +399,31 @@ fn baggage_bytes() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
+    /// Extracting from a carrier with no field, one or several reads what the
+    /// fields read as one list do, in each form.
+    #[test]
+    fn extracting_reads_the_fields_as_one_list(fields in proptest::collection::vec(baggage_bytes(), 0..4)) {
+        let carrier: Vec<(&str, &[u8])> = fields
+            .iter()
+            .flat_map(|field| [("other", &b"x=1"[..]), ("Baggage", field.as_slice())])
+            .collect();
+        let joined = || fields.iter().map(Vec::as_slice);
+        let want = BaggageView::parse_fields_with(joined(), Validation::Lenient).unwrap();
+        let view = BaggageView::extract(carrier.as_slice());
+        let members = |view: &BaggageView<'_>| view.iter().map(|m| m.as_str().to_owned()).collect::<Vec<_>>();
+        prop_assert_eq!(members(&view), members(&want));
+        prop_assert_eq!(view.problem(), want.problem());
+        prop_assert_eq!(view.dropped(), want.dropped());
+        prop_assert_eq!(view.encoded_len(), want.encoded_len());
+        let owned = Baggage::extract(carrier.as_slice());
+        let want = Baggage::parse_fields_with(joined(), Validation::Lenient).unwrap();
+        prop_assert_eq!(owned.as_str(), want.as_str());
+        prop_assert_eq!(owned.problem(), want.problem());
+        prop_assert_eq!(owned.dropped(), want.dropped());
+        let shared = SharedBaggage::extract(carrier.as_slice());
+        prop_assert_eq!(shared.as_str(), want.as_str());
+    }
+
     #[test]
     fn the_view_agrees_with_the_reference(fields in proptest::collection::vec(baggage_bytes(), 1..4)) {
         let want = reference(&fields);

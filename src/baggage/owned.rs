@@ -5,7 +5,7 @@ use core::str::FromStr;
 
 use super::grammar::{check_key, find_comma, key_of};
 use super::percent::{encode, encode_into};
-use super::view::{Reader, find_member, read_carrier, saturate};
+use super::view::{Reader, find_member, only_field, read_carrier, saturate};
 use super::{BAGGAGE, BaggageView, MAX_BYTES, MAX_MEMBERS, Member, Members};
 use crate::carrier::{Extractor, Injector};
 use crate::error::{Error, ErrorKind, Reason};
@@ -49,10 +49,15 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
     /// [B8](crate::rules#b8)) and the members past the capacity.
     #[must_use]
     pub fn parse(field: &str) -> Self {
+        Self::lenient(field.as_bytes())
+    }
+
+    /// Reads one field, dropping invalid members.
+    fn lenient(field: &[u8]) -> Self {
         // Built where it is returned: the list is kilobytes, a move is a copy.
         let mut baggage = Self::new();
         let mut reader = Reader::new(Validation::Lenient, MEMBERS, BYTES);
-        let _lenient_never_fails = baggage.read(&mut reader, field.as_bytes());
+        let _lenient_never_fails = baggage.read(&mut reader, field);
         baggage.finish(&reader);
         baggage
     }
@@ -83,6 +88,16 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
     /// members (see [`BaggageView::extract`]); nothing is allocated.
     #[must_use]
     pub fn extract<'a>(carrier: impl Extractor<'a>) -> Self {
+        match only_field(&carrier) {
+            Some(field) => Self::lenient(field),
+            None => Self::several(carrier),
+        }
+    }
+
+    /// Reads several fields, dropping invalid members.
+    #[cold]
+    #[inline(never)]
+    fn several<'a>(carrier: impl Extractor<'a>) -> Self {
         let mut baggage = Self::new();
         let mut reader = Reader::new(Validation::Lenient, MEMBERS, BYTES);
         let _lenient_never_fails = read_carrier(carrier, |field| baggage.read(&mut reader, field));

@@ -67,9 +67,14 @@ impl<'a> BaggageView<'a> {
     /// [B8](crate::rules#b8)).
     #[must_use]
     pub fn parse(field: &'a str) -> Self {
+        Self::lenient(field.as_bytes())
+    }
+
+    /// Reads one field, dropping invalid members.
+    fn lenient(field: &'a [u8]) -> Self {
         let mut view = BaggageView::EMPTY;
         let mut reader = Reader::new(Validation::Lenient, MAX_MEMBERS, MAX_BYTES);
-        let _lenient_never_fails = view.read(&mut reader, field.as_bytes());
+        let _lenient_never_fails = view.read(&mut reader, field);
         view.finish(&reader);
         view
     }
@@ -132,6 +137,16 @@ impl<'a> BaggageView<'a> {
     /// ```
     #[must_use]
     pub fn extract(carrier: impl Extractor<'a>) -> Self {
+        match only_field(&carrier) {
+            Some(field) => Self::lenient(field),
+            None => Self::several(carrier),
+        }
+    }
+
+    /// Reads several fields, dropping invalid members.
+    #[cold]
+    #[inline(never)]
+    fn several(carrier: impl Extractor<'a>) -> Self {
         let mut view = BaggageView::EMPTY;
         let mut reader = Reader::new(Validation::Lenient, MAX_MEMBERS, MAX_BYTES);
         let _lenient_never_fails = read_carrier(carrier, |field| view.read(&mut reader, field));
@@ -382,6 +397,19 @@ impl Reader {
             self.problem = Some(error);
         }
         self.dropped = self.dropped.saturating_add(1);
+    }
+}
+
+/// The `baggage` field of `carrier` when it has at most one (an empty one when it
+/// has none), or `None` when it has several. Asking this first hands the carrier
+/// no function that holds the list being read, which lets the list be built
+/// where it is returned rather than copied there.
+pub(crate) fn only_field<'a>(carrier: &impl Extractor<'a>) -> Option<&'a [u8]> {
+    let mut values = Values::first_two();
+    carrier.get_all(BAGGAGE, &mut values);
+    match values.into_first_two() {
+        (_, true) => None,
+        (first, false) => Some(first.unwrap_or_default()),
     }
 }
 
