@@ -178,7 +178,7 @@ fn key(text: &[u8], at: usize, kind: ErrorKind) -> Result<usize, Problem> {
 
 /// The end of a run of value characters from `at`, each `%` followed by two hex
 /// digits (rule B5).
-#[inline]
+#[inline(always)]
 fn value(text: &[u8], mut at: usize, kind: ErrorKind) -> Result<usize, Problem> {
     loop {
         at = skip_plain(text, at);

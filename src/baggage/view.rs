@@ -173,14 +173,15 @@ impl<'a> BaggageView<'a> {
 
     /// Reads one field into the view; `Ok(false)` once a limit is reached.
     fn read(&mut self, reader: &mut Reader, field: &'a [u8]) -> Result<bool, Error> {
-        let before = self.members;
-        let (kept, members) = (&mut self.kept, &mut self.members);
+        // The count is the reader's until the view is finished.
+        let before = reader.members;
+        let (kept, mut members) = (&mut self.kept, before);
         // The reader keeps no more than 64 members.
         let more = reader.field(field, |member| {
-            kept[usize::from(*members)] = member;
-            *members += 1;
+            kept[members] = member;
+            members += 1;
         });
-        if self.members > before {
+        if members > before {
             if self.field_count == 0 {
                 self.first_field = field;
             }
