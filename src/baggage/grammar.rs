@@ -197,6 +197,7 @@ fn value(text: &[u8], mut at: usize, kind: ErrorKind) -> Result<usize, Problem> 
 /// whitespace or a `,`: the member ends at the first `,` or at the end of the
 /// text, whichever comes first, and the whitespace before that end is not part
 /// of it. Says where its parts lie; offsets are from the start of `text`.
+#[inline(always)]
 pub(crate) fn member(text: &[u8]) -> Result<Spans, Problem> {
     let key_end = key(text, 0, ErrorKind::Key)?;
     let at = skip_ows(text, key_end);
