@@ -148,7 +148,7 @@ pub(crate) fn has_escapes(raw: &str) -> bool {
 enum Slow {
     /// They do not fit.
     NoRoom,
-    /// They are not UTF-8.
+    /// They are not UTF-8 (or not simply: the replacing decoder decides).
     NotUtf8,
 }
 
@@ -159,32 +159,45 @@ fn decode_utf8(raw: &[u8], out: &mut [u8]) -> Result<usize, Slow> {
     let (mut at, mut len) = (0, 0);
     // The continuation bytes still expected, and the range of the next.
     let (mut need, mut lo, mut hi) = (0, 0x80, 0xbf);
-    while let Some(&c) = raw.get(at) {
-        let byte = if c == b'%' && at + 2 < raw.len() {
-            at += 3;
-            (hex_value(raw[at - 2]) << 4) | hex_value(raw[at - 1])
-        } else {
+    loop {
+        // A run without `%`: ASCII in a checked value, copied as it is.
+        let mut ascii = true;
+        let start = at;
+        while let Some(&c) = raw.get(at) {
+            if c == b'%' {
+                break;
+            }
+            *out.get_mut(len).ok_or(Slow::NoRoom)? = c;
+            ascii &= c.is_ascii();
+            len += 1;
             at += 1;
-            c
+        }
+        if at > start && (need > 0 || !ascii) {
+            return Err(Slow::NotUtf8);
+        }
+        // An escape, or the end (a `%` too near it, never in a checked value, is
+        // left to the replacing decoder).
+        let Some(&[_, high, low]) = raw.get(at..at + 3) else {
+            return if at < raw.len() || need > 0 {
+                Err(Slow::NotUtf8)
+            } else {
+                Ok(len)
+            };
         };
+        let byte = (hex_value(high) << 4) | hex_value(low);
         *out.get_mut(len).ok_or(Slow::NoRoom)? = byte;
         len += 1;
-        if byte >= 0x80 || need > 0 {
-            if need > 0 {
-                if !(lo..=hi).contains(&byte) {
-                    return Err(Slow::NotUtf8);
-                }
-                need -= 1;
-                (lo, hi) = (0x80, 0xbf);
-            } else {
-                (need, lo, hi) = lead(byte).ok_or(Slow::NotUtf8)?;
+        at += 3;
+        if need > 0 {
+            if !(lo..=hi).contains(&byte) {
+                return Err(Slow::NotUtf8);
             }
+            need -= 1;
+            (lo, hi) = (0x80, 0xbf);
+        } else if byte >= 0x80 {
+            (need, lo, hi) = lead(byte).ok_or(Slow::NotUtf8)?;
         }
     }
-    if need > 0 {
-        return Err(Slow::NotUtf8);
-    }
-    Ok(len)
 }
 
 /// The error for a buffer too short for a decoded value.
@@ -320,5 +333,45 @@ impl fmt::Display for Encode<'_> {
             plain_from = at + 1;
         }
         f.write_str(self.0.get(plain_from..).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass decoder writes what the replacing decoder writes, into any
+    /// buffer, for raw values checked or not.
+    #[test]
+    fn one_pass_decoding_is_the_replacing_decoding() {
+        let raws = [
+            "",
+            "a",
+            "%41",
+            "a%C3%A9b",
+            "%C3",
+            "%C3a",
+            "a%E2%82",
+            "%F0%9F%98%80",
+            "%FF",
+            "%4",
+            "%",
+            "a%",
+            "%%41",
+            "%C3%",
+            "%C3%A",
+            "\u{e9}",
+            "%C3\u{e9}",
+            "%ED%A0%80",
+            "%C3a%A9",
+        ];
+        for raw in raws {
+            for cap in 0..16 {
+                let (mut fast, mut slow) = ([0u8; 16], [0u8; 16]);
+                let fast = decode_into(raw, &mut fast[..cap]).map(str::as_bytes);
+                let slow = decode_lossy_into(raw, &mut slow[..cap]).map(|len| &slow[..len]);
+                assert_eq!(fast, slow, "{raw:?} into {cap}");
+            }
+        }
     }
 }
