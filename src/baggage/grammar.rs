@@ -268,6 +268,7 @@ pub(crate) struct PropertySpans {
 }
 
 /// One property starting after the `;` at `semicolon`.
+#[inline]
 pub(crate) fn property(text: &[u8], semicolon: usize) -> Result<PropertySpans, Problem> {
     let start = skip_ows(text, semicolon + 1);
     let key_end = key(text, start, ErrorKind::Property)?;
@@ -291,6 +292,7 @@ pub(crate) fn property(text: &[u8], semicolon: usize) -> Result<PropertySpans, P
 
 /// Checks every property from the `;` at `at` on; returns where the member
 /// ends, without the whitespace after it.
+#[inline(always)]
 fn properties(text: &[u8], mut at: usize) -> Result<usize, Problem> {
     while peek(text, at).is_some() {
         at = property(text, at)?.next;
