@@ -512,6 +512,17 @@ fn b7_get_compares_whole_keys() {
     let member = view.get("b").unwrap();
     assert_eq!((member.key(), member.raw_value()), ("b", "y"));
     assert_eq!(member.properties().next().unwrap().key(), "p");
+    // Removing compares whole keys too: a key that no member can have removes
+    // nothing, and a key removes only the members with exactly that key.
+    let mut owned = Baggage::parse("a=b=c,ab=1,a=2,b=3");
+    for key in ["a=b", "a=", "a ", "", "a,b", "A"] {
+        assert!(!owned.remove(key), "{key:?}");
+    }
+    assert_eq!(owned.as_str(), "a=b=c,ab=1,a=2,b=3");
+    assert!(owned.remove("a"));
+    assert_eq!(owned.as_str(), "ab=1,b=3");
+    owned.insert("b", "4").unwrap();
+    assert_eq!(owned.as_str(), "ab=1,b=4");
 }
 
 // ---------------------------------------------------------------- the owned form

@@ -300,10 +300,11 @@ fn properties(text: &[u8], mut at: usize) -> Result<usize, Problem> {
     Ok(trim_end(text, at))
 }
 
-/// The key of a member known to be valid: the token characters it starts with.
+/// Whether a member known to be valid has the key `key`, itself a valid key:
+/// the member starts with it, and the byte after it is not a token character.
 #[inline]
-pub(crate) fn key_of(member: &[u8]) -> &[u8] {
-    &member[..skip_token(member, 0)]
+pub(crate) fn has_key(member: &[u8], key: &[u8]) -> bool {
+    member.get(key.len()).is_some_and(|&c| !token_byte(c)) && member.starts_with(key)
 }
 
 /// Checks a key given on its own (to be written into a list): one or more token

@@ -3,7 +3,7 @@
 use core::fmt;
 use core::str::FromStr;
 
-use super::grammar::{check_key, find_comma, key_of};
+use super::grammar::{check_key, find_comma, has_key};
 use super::percent::{encode, encode_into};
 use super::view::{Reader, find_member, only_field, read_carrier, saturate};
 use super::{BAGGAGE, BaggageView, MAX_BYTES, MAX_MEMBERS, Member, Members};
@@ -256,7 +256,7 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
         // the first of them was.
         let (mut others, mut others_len, mut place) = (0, 0, None);
         self.each_member(|member| {
-            if key_of(member) == key.as_bytes() {
+            if has_key(member, key.as_bytes()) {
                 place.get_or_insert(others);
             } else {
                 others_len += usize::from(others > 0) + member.len();
@@ -272,7 +272,7 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
             return Err(Error::new(ErrorKind::Capacity, reason, 0).for_header(BAGGAGE));
         }
         if place.is_some() {
-            self.retain_members(|member| key_of(member) != key.as_bytes());
+            self.retain_members(|member| !has_key(member, key.as_bytes()));
         }
         let at = self.open(place.unwrap_or(self.members), size);
         let out = &mut self.buf[at..at + size];
@@ -325,9 +325,13 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
 
     /// Removes every member with the key `key`; returns whether there was one.
     pub fn remove(&mut self, key: &str) -> bool {
+        // No member has a key that is not one.
+        if check_key(key.as_bytes(), ErrorKind::Key).is_err() {
+            return false;
+        }
         let before = self.members;
         // The list is valid: the keys alone decide, nothing else is read.
-        self.retain_members(|member| key_of(member) != key.as_bytes());
+        self.retain_members(|member| !has_key(member, key.as_bytes()));
         self.members != before
     }
 
