@@ -84,14 +84,21 @@ fn skip_token(text: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// The first `,` from `at`, a block at a time.
+/// The first `,` from `at`, a word of eight bytes at a time.
 #[inline]
 pub(crate) fn find_comma(text: &[u8], mut at: usize) -> Option<usize> {
-    while let Some(block) = text.get(at..).and_then(<[u8]>::first_chunk::<BLOCK>) {
-        if let Some(lane) = first_in_block(block, |c| c == b',') {
-            return Some(at + lane);
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const COMMAS: u64 = u64::from_le_bytes([b','; 8]);
+    while let Some(word) = text.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        // A byte of `zeros` is zero where the word has a `,`; the lowest high
+        // bit left in `found` is the first of them (the borrows that make the
+        // others wrong only go upwards).
+        let zeros = u64::from_le_bytes(*word) ^ COMMAS;
+        let found = zeros.wrapping_sub(ONES) & !zeros & (ONES << 7);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
         }
-        at += BLOCK;
+        at += 8;
     }
     text.get(at..)?
         .iter()
@@ -342,6 +349,22 @@ mod tests {
         assert_eq!(skip_plain(b"", 0), 0);
         assert_eq!(find_comma(b"", 0), None);
         assert_eq!(find_comma(b"a,b,c", 2), Some(3));
+        // Next to a `,`, any byte: the first `,` is found, wherever it is in a
+        // word.
+        for c in 0..=255u8 {
+            for at in 0..24 {
+                let mut text = [b'a'; 24];
+                text[at] = b',';
+                if at + 1 < text.len() {
+                    text[at + 1] = c;
+                }
+                if at > 0 {
+                    text[at - 1] = c;
+                }
+                let first = if c == b',' { at.saturating_sub(1) } else { at };
+                assert_eq!(find_comma(&text, 0), Some(first), "{c:#04x} by {at}");
+            }
+        }
     }
 
     #[test]
