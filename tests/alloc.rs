@@ -809,6 +809,12 @@ fn baggage_hop_allocates_nothing_and_sharing_costs_one() {
         allocations(|| SharedBaggage::extract(black_box(&one_field))),
         1
     );
+    // A second field with no member kept does not count: still one field, one copy.
+    let and_empty = [("baggage", "tenant=acme,class=batch"), ("baggage", " , ")];
+    assert_eq!(
+        allocations(|| SharedBaggage::extract(black_box(&and_empty))),
+        1
+    );
     let none: [(&str, &str); 0] = [];
     assert_eq!(allocations(|| SharedBaggage::extract(black_box(&none))), 0);
     let shared = SharedBaggage::extract(&one_field);

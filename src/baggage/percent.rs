@@ -343,6 +343,46 @@ mod tests {
     /// The one-pass decoder writes what the replacing decoder writes, into any
     /// buffer, for raw values checked or not.
     #[test]
+    fn the_one_pass_decoder_takes_utf8_and_leaves_the_rest() {
+        // Valid UTF-8 never goes to the replacing decoder.
+        for (raw, text) in [
+            ("", ""),
+            ("abc", "abc"),
+            ("%41", "A"),
+            ("a%C3%A9b", "a\u{e9}b"),
+            ("%E2%82%AC%E2%82%AC", "\u{20ac}\u{20ac}"),
+            ("x%F0%9F%98%80y%C3%A9", "x\u{1f600}y\u{e9}"),
+            ("%c3%a9", "\u{e9}"),
+        ] {
+            let mut buf = [0u8; 32];
+            let len = decode_utf8(raw.as_bytes(), &mut buf);
+            assert_eq!(len.ok(), Some(text.len()), "{raw:?}");
+            assert_eq!(&buf[..text.len()], text.as_bytes(), "{raw:?}");
+        }
+        // What is not UTF-8 (or not simply) is left to the replacing decoder.
+        for raw in [
+            "%C3",
+            "%C3x",
+            "%C3x%A9",
+            "%FF",
+            "%ED%A0%80",
+            "%C3%C3",
+            "%E2%82",
+            "%",
+            "a%4",
+            "%80",
+        ] {
+            let mut buf = [0u8; 32];
+            assert!(
+                matches!(decode_utf8(raw.as_bytes(), &mut buf), Err(Slow::NotUtf8)),
+                "{raw:?}"
+            );
+        }
+        let mut short = [0u8; 2];
+        assert!(matches!(decode_utf8(b"abc", &mut short), Err(Slow::NoRoom)));
+    }
+
+    #[test]
     fn one_pass_decoding_is_the_replacing_decoding() {
         let raws = [
             "",
