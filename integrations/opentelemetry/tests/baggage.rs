@@ -138,6 +138,9 @@ fn b8_an_invalid_member_is_dropped_and_the_others_kept_with_the_reason() {
             dropped.first()
         )
     );
+    // The SDK drops the bad key without a word and keeps `%zz` as it came.
+    let sdk = extract(&SdkPropagator::new(), &["a=1,bad key=2,c=%zz,d=4"]);
+    assert_eq!(entries(&sdk), ["a=1;", "c=%zz;", "d=4;"]);
     // Nothing dropped, nothing said.
     assert_eq!(
         extract(&BaggagePropagator::new(), &["a=1"]).dropped_baggage(),
