@@ -307,11 +307,52 @@ fn properties(text: &[u8], mut at: usize) -> Result<usize, Problem> {
     Ok(trim_end(text, at))
 }
 
-/// Whether a member known to be valid has the key `key`, itself a valid key:
-/// the member starts with it, and the byte after it is not a token character.
+/// Whether a member known to be valid has the key `key`, itself a valid key
+/// ([`as_key`]): the member starts with it, and the byte after it is not a token
+/// character.
 #[inline]
 pub(crate) fn has_key(member: &[u8], key: &[u8]) -> bool {
     member.get(key.len()).is_some_and(|&c| !token_byte(c)) && member.starts_with(key)
+}
+
+/// `key` as bytes when it is a key, for [`has_key`]; `None` when it is not one
+/// (`"a "`, `"a="`, `""`), which no member has.
+#[inline]
+pub(crate) fn as_key(key: &str) -> Option<&[u8]> {
+    check_key(key.as_bytes(), ErrorKind::Key).ok()?;
+    Some(key.as_bytes())
+}
+
+/// The entries of a list, split at its commas; none for an empty list.
+#[derive(Clone, Debug)]
+pub(crate) struct Entries<'a> {
+    rest: Option<&'a [u8]>,
+}
+
+/// The entries of `list` (see [`Entries`]).
+pub(crate) fn entries(list: &[u8]) -> Entries<'_> {
+    Entries {
+        rest: (!list.is_empty()).then_some(list),
+    }
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.rest?;
+        match find_comma(rest, 0) {
+            Some(end) => {
+                self.rest = Some(&rest[end + 1..]);
+                Some(&rest[..end])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
 }
 
 /// Checks a key given on its own (to be written into a list): one or more token

@@ -3,7 +3,7 @@
 use core::fmt;
 use core::str::FromStr;
 
-use super::grammar::{check_key, find_comma, has_key};
+use super::grammar::{as_key, check_key, entries, find_comma, has_key};
 use super::percent::{encode, encode_into};
 use super::view::{Reader, find_member, only_field, read_carrier, saturate};
 use super::{BAGGAGE, BaggageView, MAX_BYTES, MAX_MEMBERS, Member, Members};
@@ -184,7 +184,7 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
     /// The members, in order.
     #[must_use]
     pub fn iter(&self) -> Members<'_, '_> {
-        Members::one(&self.buf[..self.bytes], self.members)
+        Members::one(&self.buf[..self.bytes])
     }
 
     /// The first member with the key `key` (rule [B7](crate::rules#b7)).
@@ -255,14 +255,14 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
         // What the list holds once the members with this key are gone, and where
         // the first of them was.
         let (mut others, mut others_len, mut place) = (0, 0, None);
-        self.each_member(|member| {
+        for member in entries(&self.buf[..self.bytes]) {
             if has_key(member, key.as_bytes()) {
                 place.get_or_insert(others);
             } else {
                 others_len += usize::from(others > 0) + member.len();
                 others += 1;
             }
-        });
+        }
         if others + 1 > MEMBERS {
             let reason = Reason::TooMany(saturate(MEMBERS));
             return Err(Error::new(ErrorKind::MemberCount, reason, 0).for_header(BAGGAGE));
@@ -326,12 +326,12 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
     /// Removes every member with the key `key`; returns whether there was one.
     pub fn remove(&mut self, key: &str) -> bool {
         // No member has a key that is not one.
-        if check_key(key.as_bytes(), ErrorKind::Key).is_err() {
+        let Some(key) = as_key(key) else {
             return false;
-        }
+        };
         let before = self.members;
         // The list is valid: the keys alone decide, nothing else is read.
-        self.retain_members(|member| !has_key(member, key.as_bytes()));
+        self.retain_members(|member| !has_key(member, key));
         self.members != before
     }
 
@@ -347,17 +347,6 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
     /// ```
     pub fn retain(&mut self, mut keep: impl FnMut(&Member<'_>) -> bool) {
         self.retain_members(|member| Member::of(member).is_some_and(|member| keep(&member)));
-    }
-
-    /// Calls `each` with the text of every member, in order.
-    fn each_member(&self, mut each: impl FnMut(&[u8])) {
-        let list = &self.buf[..self.bytes];
-        let mut start = 0;
-        while start < list.len() {
-            let end = find_comma(list, start).unwrap_or(list.len());
-            each(&list[start..end]);
-            start = end + 1;
-        }
     }
 
     /// Keeps only the members whose text `keep` accepts, in order.

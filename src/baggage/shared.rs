@@ -76,7 +76,7 @@ impl SharedBaggage {
     /// The members, in order.
     #[must_use]
     pub fn iter(&self) -> Members<'_, '_> {
-        Members::one(self.as_str().as_bytes(), self.members)
+        Members::one(self.as_str().as_bytes())
     }
 
     /// The first member with the key `key` (rule [B7](crate::rules#b7)).

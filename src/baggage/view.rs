@@ -1,6 +1,6 @@
 //! A validated, borrowed view of one or several `baggage` fields.
 
-use super::grammar::{self, Spans, is_ows};
+use super::grammar::{self, Spans};
 use super::{BAGGAGE, MAX_BYTES, MAX_MEMBERS, percent};
 use crate::carrier::{Extractor, Values};
 use crate::error::{Error, ErrorKind, Reason};
@@ -252,7 +252,7 @@ impl<'a> BaggageView<'a> {
         if self.field_count != 1 || self.dropped != 0 {
             return None;
         }
-        let (_, text) = trim(self.first_field);
+        let text = trim(self.first_field);
         (text.len() == usize::from(self.len)).then_some(text)
     }
 
@@ -260,36 +260,22 @@ impl<'a> BaggageView<'a> {
     /// keys are case-sensitive (rule [B3](crate::rules#b3)).
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Member<'a>> {
+        let key = grammar::as_key(key)?;
         // Only a member with the key is read past its start.
-        self.kept().iter().find_map(|member| with_key(member, key))
+        let found = self
+            .kept()
+            .iter()
+            .find(|member| grammar::has_key(member, key))?;
+        Member::of(found)
     }
 }
 
-/// The member `member` (valid, without whitespace around it) when its key is
-/// `key`.
-#[inline]
-fn with_key<'a>(member: &'a [u8], key: &str) -> Option<Member<'a>> {
-    let after = member.get(key.len());
-    if member.starts_with(key.as_bytes()) && matches!(after, Some(b'=' | b' ' | b'\t')) {
-        // `key` may hold what no key can (`"a "`, `"a="`): compare whole keys.
-        return Member::of(member).filter(|m| m.key() == key);
-    }
-    None
-}
-
-/// The first member with the key `key` in `list`, whose non-empty entries are all
-/// valid members: entries with another key are not read past their key.
+/// The first member with the key `key` in `list`, valid members joined by commas
+/// (an owned or shared list): members with another key are not read past their
+/// key.
 pub(crate) fn find_member<'a>(list: &'a [u8], key: &str) -> Option<Member<'a>> {
-    let mut start = 0;
-    while start <= list.len() {
-        let end = grammar::find_comma(list, start).unwrap_or(list.len());
-        let (_, member) = trim(&list[start..end]);
-        if let Some(found) = with_key(member, key) {
-            return Some(found);
-        }
-        start = end + 1;
-    }
-    None
+    let key = grammar::as_key(key)?;
+    Member::of(grammar::entries(list).find(|member| grammar::has_key(member, key))?)
 }
 
 /// Reads the members of baggage fields in order: checks each, drops the invalid
@@ -436,12 +422,17 @@ pub(crate) fn saturate(limit: usize) -> u16 {
     u16::try_from(limit).unwrap_or(u16::MAX)
 }
 
-/// A piece without its whitespace, and how much was cut from the front.
-fn trim(piece: &[u8]) -> (usize, &[u8]) {
-    let lead = piece.iter().take_while(|&&c| is_ows(c)).count();
-    let rest = &piece[lead..];
-    let tail = rest.iter().rev().take_while(|&&c| is_ows(c)).count();
-    (lead, &rest[..rest.len() - tail])
+/// A field without the whitespace around it.
+#[cfg(feature = "alloc")]
+fn trim(field: &[u8]) -> &[u8] {
+    let lead = field.iter().take_while(|&&c| grammar::is_ows(c)).count();
+    let rest = &field[lead..];
+    let tail = rest
+        .iter()
+        .rev()
+        .take_while(|&&c| grammar::is_ows(c))
+        .count();
+    &rest[..rest.len() - tail]
 }
 
 impl<'a, 'v> IntoIterator for &'v BaggageView<'a> {
@@ -458,28 +449,25 @@ impl<'a, 'v> IntoIterator for &'v BaggageView<'a> {
 pub struct Members<'a, 'v> {
     /// The members of a view left to hand out, one each.
     kept: &'v [&'a [u8]],
-    /// What is left of a list of valid members joined with `,`.
-    rest: &'a [u8],
-    /// How many members of that list are left to hand out.
-    left: usize,
+    /// The rest of a list of valid members joined by commas.
+    list: grammar::Entries<'a>,
 }
 
 impl<'a, 'v> Members<'a, 'v> {
     /// The members of a view, each one valid member.
-    pub(crate) const fn new(kept: &'v [&'a [u8]]) -> Self {
+    pub(crate) fn new(kept: &'v [&'a [u8]]) -> Self {
         Self {
             kept,
-            rest: &[],
-            left: 0,
+            list: grammar::entries(&[]),
         }
     }
 
-    /// The first `members` members of one list of valid members.
-    pub(crate) const fn one(text: &'a [u8], members: usize) -> Self {
+    /// The members of one list of valid members joined by commas (an owned or
+    /// shared list).
+    pub(crate) fn one(list: &'a [u8]) -> Self {
         Self {
             kept: &[],
-            rest: text,
-            left: members,
+            list: grammar::entries(list),
         }
     }
 }
@@ -492,21 +480,8 @@ impl<'a> Iterator for Members<'a, '_> {
             self.kept = kept;
             return Member::of(first);
         }
-        while self.left > 0 && !self.rest.is_empty() {
-            let end = grammar::find_comma(self.rest, 0);
-            let piece = &self.rest[..end.unwrap_or(self.rest.len())];
-            self.rest = end.map_or(&[][..], |end| &self.rest[end + 1..]);
-            let (_, member) = trim(piece);
-            if member.is_empty() {
-                continue;
-            }
-            // A valid member is ASCII, so it is text.
-            if let Some(member) = Member::of(member) {
-                self.left -= 1;
-                return Some(member);
-            }
-        }
-        None
+        // A valid member is ASCII, so it is text.
+        Member::of(self.list.next()?)
     }
 }
 
