@@ -96,15 +96,12 @@ pub(crate) fn from_members(members: &[(&str, &str)]) -> (TraceState, usize) {
     if members.is_empty() {
         return (TraceState::NONE, 0);
     }
-    let repeated = |index: usize| members[..index].iter().any(|(k, _)| *k == members[index].0);
-    if (1..members.len()).any(repeated) {
+    let first = || first_of_each_key(|| members.iter().copied());
+    if first().count() < members.len() {
         // A key that comes again: only the left-most member counts (rule
         // [S7](tracecontext::rules#s7)), and OpenTelemetry's `TraceState` would
         // keep both.
-        let first: Vec<(&str, &str)> = (0..members.len())
-            .filter(|&index| !repeated(index))
-            .map(|index| members[index])
-            .collect();
+        let first: Vec<(&str, &str)> = first().collect();
         let (state, refused) = from_members(&first);
         return (state, refused + members.len() - first.len());
     }
@@ -121,6 +118,20 @@ pub(crate) fn from_members(members: &[(&str, &str)]) -> (TraceState, usize) {
     let refused = members.len() - kept.len();
     let state = TraceState::from_key_value(kept).unwrap_or(TraceState::NONE);
     (state, refused)
+}
+
+/// The members whose key no member before them has (rule
+/// [S7](tracecontext::rules#s7): only the left-most member of a key counts).
+pub(crate) fn first_of_each_key<'a, I>(
+    members: impl Fn() -> I,
+) -> impl Iterator<Item = (&'a str, &'a str)>
+where
+    I: Iterator<Item = (&'a str, &'a str)>,
+{
+    members()
+        .enumerate()
+        .filter(move |&(index, (key, _))| !members().take(index).any(|(k, _)| k == key))
+        .map(|(_, member)| member)
 }
 
 /// The core's context as OpenTelemetry's `SpanContext`: the same IDs and flags,

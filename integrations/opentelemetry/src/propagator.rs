@@ -296,7 +296,7 @@ fn tracestate_text(state: &TraceState) -> Option<String> {
         return None;
     }
     let mut text = String::with_capacity(len - 1);
-    for (key, value) in first_of_each_key(state) {
+    for (key, value) in convert::first_of_each_key(|| state.into_iter()) {
         if !text.is_empty() {
             text.push(',');
         }
@@ -311,7 +311,7 @@ fn tracestate_text(state: &TraceState) -> Option<String> {
     text.clear();
     let mut member = String::new();
     let mut kept = 0;
-    for (key, value) in first_of_each_key(state) {
+    for (key, value) in convert::first_of_each_key(|| state.into_iter()) {
         member.clear();
         member.push_str(key);
         member.push('=');
@@ -326,13 +326,4 @@ fn tracestate_text(state: &TraceState) -> Option<String> {
         }
     }
     (kept > 0).then_some(text)
-}
-
-/// The members of `state` whose key no member before them has.
-fn first_of_each_key(state: &TraceState) -> impl Iterator<Item = (&str, &str)> {
-    state
-        .into_iter()
-        .enumerate()
-        .filter(move |&(index, (key, _))| !state.into_iter().take(index).any(|(k, _)| k == key))
-        .map(|(_, member)| member)
 }
