@@ -322,24 +322,26 @@ impl<S: Storage> Context<S> {
     #[must_use]
     #[inline]
     pub fn child_with_span_id(&self, span_id: SpanId) -> Self {
-        let mut child = self.shell(span_id);
-        // In place: a borrowed state is a slice, and a moved or cloned storage
-        // would copy the whole of its inline form.
-        child.state.clone_from(&self.state);
-        child
+        self.made_child(span_id, self.flags)
     }
 
-    /// A child with the span-id `span_id` and no tracestate yet.
+    /// A child with the span-id `span_id`, the flags `flags` and this context's
+    /// tracestate, as one expression so that it is built where the caller puts
+    /// it: built in a local and then returned, it would be copied whole (for the
+    /// hop's storage, its inline form included).
     #[inline(always)]
-    fn shell(&self, span_id: SpanId) -> Self {
+    fn made_child(&self, span_id: SpanId, flags: TraceFlags) -> Self {
         let mut header = self.header;
         hex::encode_words(hex::words_u64(span_id.to_u64()), &mut header, PARENT_ID_AT);
+        let [hi, lo] = hex::byte_digits(flags.known().bits());
+        header[FLAGS_AT] = hi;
+        header[FLAGS_AT + 1] = lo;
         Self {
             header,
-            flags: self.flags,
+            flags,
             remote: false,
             parent_span_id: Some(self.span_id()),
-            state: S::empty(),
+            state: self.state.clone(),
         }
     }
 
@@ -374,12 +376,31 @@ impl<S: Storage> Context<S> {
         };
         let input = Input::child(parent, self.trace_id(), self.state.ot_value());
         let decision = sampler.decide(&input);
-        // Built where it is returned, its state filled in place: a child made
-        // apart and moved into the pair would be copied whole.
-        let mut made = (self.shell(ids.span_id()), decision);
-        made.0.state.clone_from(&self.state);
-        made.1 = made.0.apply(&input, decision);
-        made
+        let span_id = ids.span_id();
+        match input.ot_update(&decision) {
+            Ok(OtUpdate::Keep) => {
+                let flags = self.flags.with_sampled(decision.is_sampled());
+                (self.made_child(span_id, flags), decision)
+            }
+            update => self.child_writing_ot(span_id, &input, decision, update),
+        }
+    }
+
+    /// The part of [`child_decided`](Self::child_decided) that changes the `ot`
+    /// member: apart, so that the common case, which leaves it alone, stays small.
+    #[cold]
+    #[inline(never)]
+    fn child_writing_ot(
+        &self,
+        span_id: SpanId,
+        input: &Input<'_>,
+        decision: Decision,
+        update: Result<OtUpdate, Error>,
+    ) -> (Self, Decision) {
+        let flags = self.flags.with_sampled(decision.is_sampled());
+        let mut child = self.made_child(span_id, flags);
+        let decision = child.write_ot(input, decision, update);
+        (child, decision)
     }
 
     /// Applies a decision to a context just made (a new span-id, so rule T11 allows
@@ -393,10 +414,9 @@ impl<S: Storage> Context<S> {
         }
     }
 
-    /// The part of [`apply`](Self::apply) that changes the `ot` member: apart, so
-    /// that the common case, which leaves it alone, stays small.
+    /// Writes the `ot` member as `update` says, and gives the decision as it
+    /// stands then. Cold: the common decision leaves `ot` alone.
     #[cold]
-    #[inline(never)]
     fn write_ot(
         &mut self,
         input: &Input<'_>,

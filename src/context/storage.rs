@@ -103,11 +103,13 @@ impl<'a> Borrowed<'a> {
 
 impl Clone for Borrowed<'_> {
     /// Copies only what the variant holds: a derived `clone` copies the whole enum,
-    /// 700 bytes, even for a borrowed slice.
-    #[inline]
+    /// 700 bytes, even for a borrowed slice. Out of line, each case a call that
+    /// writes its result where the caller wants it: inlined, the result was built
+    /// in a temporary and then copied whole into the context being made.
+    #[inline(never)]
     fn clone(&self) -> Self {
         match &self.0 {
-            Repr::Text { text, ot } => Self(Repr::Text { text, ot: *ot }),
+            Repr::Text { text, ot } => Self::text_out(text, *ot),
             Repr::Inline(state) => Self::copied(state),
         }
     }
@@ -127,7 +129,13 @@ impl Clone for Borrowed<'_> {
     }
 }
 
-impl Borrowed<'_> {
+impl<'a> Borrowed<'a> {
+    /// [`text`](Self::text), out of line for [`clone`](Clone::clone).
+    #[inline(never)]
+    fn text_out(text: &'a str, ot: Option<(usize, usize)>) -> Self {
+        Self(Repr::Text { text, ot })
+    }
+
     /// An inline state's copy, apart from the borrowed case so that case builds
     /// its result in place.
     #[cold]

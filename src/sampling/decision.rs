@@ -142,19 +142,23 @@ impl<'a> Input<'a> {
             Some(flags) => flags.is_random(),
             None => false,
         };
-        let (ot, ot_error) = match ot.map(OtValue::parse) {
-            None => (None, None),
-            Some(Ok(ot)) => (Some(ot), None),
-            Some(Err(error)) => (None, Some(error)),
-        };
-        Self {
+        let mut input = Self {
             parent,
             trace_id,
             random_trace_id,
-            ot,
-            ot_error,
+            ot: None,
+            ot_error: None,
             fresh: None,
+        };
+        if let Some(text) = ot {
+            // Each outcome written where it goes: matching on the whole `Result`
+            // moved the error's bytes through the stack on the common path.
+            match OtValue::parse(text) {
+                Ok(ot) => input.ot = Some(ot),
+                Err(error) => input.ot_error = Some(error),
+            }
         }
+        input
     }
 
     /// This input with fresh random bits (the low 56 are used) for a new trace
@@ -317,8 +321,21 @@ impl<'a> Input<'a> {
             threshold,
             added_rv: rv,
             assumed,
-            error: self.ot_error,
+            // Only `None` written on the common path: copying the whole slot
+            // reloads bytes that were just written in smaller pieces.
+            error: if self.ot_error.is_none() {
+                None
+            } else {
+                self.copied_ot_error()
+            },
         }
+    }
+
+    /// [`ot_error`](Self::ot_error), out of line: see [`decision`](Self::decision).
+    #[cold]
+    #[inline(never)]
+    const fn copied_ot_error(&self) -> Option<Error> {
+        self.ot_error
     }
 
     /// What `decision` (made on this input) does to the `ot` tracestate value the
