@@ -1,6 +1,7 @@
 //! The sampling threshold `T` and its `th` text (rules P2, P5, P7).
 
 use core::fmt;
+use core::num::NonZeroU64;
 
 use crate::encoded::Encoded;
 use crate::error::{Error, ErrorKind, Reason};
@@ -22,11 +23,14 @@ use super::{MASK, SPACE};
 /// assert_eq!(quarter.value(), 0xc0_0000_0000_0000);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Threshold(u64);
+pub struct Threshold(
+    /// The value plus one: never zero, so that `Option<Threshold>` is one word.
+    NonZeroU64,
+);
 
 impl Threshold {
     /// `th:0`: everything is sampled.
-    pub const ALWAYS: Self = Self(0);
+    pub const ALWAYS: Self = Self::of(0);
     /// The default precision of [`from_probability`](Self::from_probability): hex
     /// digits kept after any leading `f` digits.
     pub const DEFAULT_PRECISION: u32 = 4;
@@ -70,42 +74,51 @@ impl Threshold {
         let digits = (leading_fs + precision.clamp(1, 14)).min(14);
         let shift = 4 * (14 - digits);
         if shift == 0 {
-            return Some(Self(exact));
+            return Some(Self::of(exact));
         }
         // Rounding half up never reaches 2^56: the digit after the leading `f`s is
         // not an `f` and is kept, so a carry stops there at the latest.
-        Some(Self((exact + (1 << (shift - 1))) >> shift << shift))
+        Some(Self::of((exact + (1 << (shift - 1))) >> shift << shift))
     }
 
     /// The threshold with value `t`, if `t < 2^56`.
     #[must_use]
     pub const fn from_value(t: u64) -> Option<Self> {
-        if t < SPACE { Some(Self(t)) } else { None }
+        if t < SPACE { Some(Self::of(t)) } else { None }
+    }
+
+    /// The threshold with value `t`, which the caller keeps below 2^56.
+    const fn of(t: u64) -> Self {
+        match NonZeroU64::new(t.wrapping_add(1)) {
+            Some(stored) => Self(stored),
+            // Only for `t = u64::MAX`, which no caller passes.
+            None => Self(NonZeroU64::MAX),
+        }
     }
 
     /// The 56-bit value.
     #[must_use]
     pub const fn value(self) -> u64 {
-        self.0
+        self.0.get() - 1
     }
 
     /// The sampling probability, `(2^56 - T) / 2^56`.
     #[must_use]
     pub fn probability(self) -> f64 {
-        (SPACE - self.0) as f64 / SPACE as f64
+        (SPACE - self.value()) as f64 / SPACE as f64
     }
 
     /// How many traces each sampled one stands for: `2^56 / (2^56 - T)`
     /// (rule [P5](crate::rules#p5)).
     #[must_use]
     pub fn adjusted_count(self) -> f64 {
-        SPACE as f64 / (SPACE - self.0) as f64
+        SPACE as f64 / (SPACE - self.value()) as f64
     }
 
     /// Whether randomness `r` is sampled: `r >= T` (rule [P5](crate::rules#p5)).
     #[must_use]
     pub const fn samples(self, r: u64) -> bool {
-        r >= self.0
+        r >= self.value()
     }
 
     /// Parses `th` digits: 1 to 14 lowercase hex digits, right-padded with `0`
@@ -120,7 +133,7 @@ impl Threshold {
             return Err(Error::new(ErrorKind::Threshold, Reason::TooLong(14), 0));
         }
         let t = hex_value(digits, ErrorKind::Threshold)?;
-        Ok(Self(t << (4 * (Self::MAX_LEN - digits.len()))))
+        Ok(Self::of(t << (4 * (Self::MAX_LEN - digits.len()))))
     }
 
     /// The `th` digits: 14 zero-padded hex digits with trailing zeros removed, `0`
@@ -129,7 +142,7 @@ impl Threshold {
     pub fn encode(self) -> Encoded<14> {
         // 16 digits of the value shifted to the top: the first 14 are the threshold.
         let mut digits = [0u8; 16];
-        hex::encode_words(hex::words_u64(self.0 << 8), &mut digits, 0);
+        hex::encode_words(hex::words_u64(self.value() << 8), &mut digits, 0);
         let mut len = Self::MAX_LEN;
         while len > 1 && digits[len - 1] == b'0' {
             len -= 1;
