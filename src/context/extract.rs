@@ -279,16 +279,11 @@ struct Field<'a> {
 /// the fields over (twice, when the list must be cut to fit).
 #[inline(never)]
 fn join<'a>(carrier: &impl Extractor<'a>, validation: Validation) -> Result<TraceState, Error> {
-    use crate::tracestate::Built;
     let mut builder = Builder::new(validation);
     let mut first = |field: &'a [u8]| builder.field(field);
     carrier.get_all(TRACESTATE, &mut Values::new(&mut first));
-    match builder.finish()? {
-        Built::Done(state) => Ok(state),
-        Built::Cut(mut cut) => {
-            let mut second = |field: &'a [u8]| cut.field(field);
-            carrier.get_all(TRACESTATE, &mut Values::new(&mut second));
-            Ok(cut.finish())
-        }
-    }
+    builder.finish(|cut| {
+        let mut second = |field: &'a [u8]| cut.field(field);
+        carrier.get_all(TRACESTATE, &mut Values::new(&mut second));
+    })
 }

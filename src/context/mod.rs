@@ -215,7 +215,7 @@ impl<S: Storage> Context<S> {
             }
         }
         let decision = sampler.decide(&input);
-        // Built where it is returned, as in `child_decided`.
+        // Built where it is returned, its `ot` written in place.
         let mut made = (Self::with_ids(trace_id, span_id, flags), decision);
         made.1 = made.0.apply(&input, decision);
         made

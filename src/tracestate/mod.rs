@@ -17,7 +17,7 @@ pub use owned::{Iter, TraceState};
 pub use view::{TraceStateView, ViewIter};
 
 pub(crate) use grammar::{find_trusted, validate_noting};
-pub(crate) use owned::{Builder, Built};
+pub(crate) use owned::Builder;
 
 /// The `tracestate` header name, lowercase (rule [S1](crate::rules#s1)). Match
 /// incoming names case-insensitively.

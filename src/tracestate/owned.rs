@@ -135,17 +135,17 @@ impl<const CAP: usize> TraceState<CAP> {
                 break;
             }
         }
-        match builder.finish()? {
-            Built::Done(state) => Ok(state),
-            Built::Cut(mut cut) => {
+        // Not `builder.finish`: passing the builder to it copies the state.
+        if builder.settle()? {
+            return Ok(builder.cut(|cut| {
                 for field in fields {
                     if !cut.field(field) {
                         break;
                     }
                 }
-                Ok(cut.finish())
-            }
+            }));
         }
+        Ok(builder.state)
     }
 
     /// Makes room for a member (already validated) at the end: writes its comma and
@@ -524,12 +524,6 @@ pub(crate) struct Builder<const CAP: usize> {
     error: Option<Error>,
 }
 
-/// What a first pass gives: the state, or the plan for a second pass.
-pub(crate) enum Built<const CAP: usize> {
-    Done(TraceState<CAP>),
-    Cut(CutPass<CAP>),
-}
-
 impl<const CAP: usize> Builder<CAP> {
     pub(crate) fn new(validation: Validation) -> Self {
         Self {
@@ -587,17 +581,43 @@ impl<const CAP: usize> Builder<CAP> {
         !self.walker.is_done()
     }
 
-    /// The state, or the plan for a second pass when it did not fit.
-    pub(crate) fn finish(self) -> Result<Built<CAP>, Error> {
+    /// The state read, or the first error. When the list did not fit, `again`
+    /// reads the fields a second time into the pass that keeps what the S9 plan
+    /// keeps.
+    ///
+    /// The state goes straight into the result: wrapping it in an enum on the
+    /// way copied the whole inline state once more for each layer.
+    pub(crate) fn finish(
+        mut self,
+        again: impl FnOnce(&mut CutPass<CAP>),
+    ) -> Result<TraceState<CAP>, Error> {
+        if self.settle()? {
+            return Ok(self.cut(again));
+        }
+        Ok(self.state)
+    }
+
+    /// After the last field: the first error, or whether the list must be cut
+    /// (read a second time, [`cut`](Self::cut)); a complete state is ready to
+    /// be taken.
+    #[inline(always)]
+    fn settle(&mut self) -> Result<bool, Error> {
         if let Some(error) = self.error {
             return Err(error);
         }
-        if self.overflow {
-            return Ok(Built::Cut(self.plan()));
+        if !self.overflow {
+            self.state.unique = self.state.count <= 1;
         }
-        let mut state = self.state;
-        state.unique = state.count <= 1;
-        Ok(Built::Done(state))
+        Ok(self.overflow)
+    }
+
+    /// The second pass, for a list that did not fit.
+    #[cold]
+    #[inline(never)]
+    fn cut(&self, again: impl FnOnce(&mut CutPass<CAP>)) -> TraceState<CAP> {
+        let mut cut = self.plan();
+        again(&mut cut);
+        cut.finish()
     }
 
     #[cold]
