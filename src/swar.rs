@@ -52,6 +52,27 @@ pub(crate) const fn in_ranges<const N: usize>(x: u64, ranges: [(u8, u8); N]) -> 
     acc & !x & HIGH
 }
 
+/// The first `,` from `at`, a word of eight bytes at a time.
+#[inline]
+pub(crate) fn find_comma(text: &[u8], mut at: usize) -> Option<usize> {
+    const COMMAS: u64 = u64::from_le_bytes([b','; 8]);
+    while let Some(word) = text.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        // A byte of `zeros` is zero where the word has a `,`; the lowest high
+        // bit left in `found` is the first of them (the borrows that make the
+        // others wrong only go upwards).
+        let zeros = u64::from_le_bytes(*word) ^ COMMAS;
+        let found = zeros.wrapping_sub(ONES) & !zeros & (ONES << 7);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    text.get(at..)?
+        .iter()
+        .position(|&c| c == b',')
+        .map(|i| at + i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! [B5](crate::rules#b5)), one member at a time.
 
 use crate::error::{ErrorKind, Reason};
+pub(crate) use crate::swar::find_comma;
 /// The byte classes as a table: bit 1 for a token character, bit 2 for a value
 /// character other than `%`.
 static CLASS: [u8; 256] = {
@@ -82,28 +83,6 @@ fn skip_token(text: &[u8], mut at: usize) -> usize {
         at += 1;
     }
     at
-}
-
-/// The first `,` from `at`, a word of eight bytes at a time.
-#[inline]
-pub(crate) fn find_comma(text: &[u8], mut at: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const COMMAS: u64 = u64::from_le_bytes([b','; 8]);
-    while let Some(word) = text.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        // A byte of `zeros` is zero where the word has a `,`; the lowest high
-        // bit left in `found` is the first of them (the borrows that make the
-        // others wrong only go upwards).
-        let zeros = u64::from_le_bytes(*word) ^ COMMAS;
-        let found = zeros.wrapping_sub(ONES) & !zeros & (ONES << 7);
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    text.get(at..)?
-        .iter()
-        .position(|&c| c == b',')
-        .map(|i| at + i)
 }
 
 /// A problem in a member: the kind, the reason and the offset in the member text.

@@ -7,7 +7,7 @@ use core::marker::PhantomData;
 use crate::error::Error;
 
 use super::Validation;
-use super::grammar::{Raw, Scan, count_trusted, text};
+use super::grammar::{Raw, Scan, Trusted, count_trusted, text};
 
 /// A validated, zero-copy view of a tracestate given as one or several header fields.
 ///
@@ -161,8 +161,16 @@ impl<'a, I: Iterator<Item = &'a [u8]> + Clone> TraceStateView<'a, I> {
     /// The members, in order, as `(key, value)`.
     #[must_use]
     pub fn iter(&self) -> ViewIter<'a, I> {
+        let members = match self.validation {
+            // Every member is valid: found by its commas, not checked again.
+            Validation::Strict => Members::Trusted(Trusted::new(self.fields.clone())),
+            // The invalid members, and those past the limit, are skipped again.
+            Validation::Lenient => {
+                Members::Checked(Scan::new(self.fields.clone(), self.validation))
+            }
+        };
         ViewIter {
-            scan: Scan::new(self.fields.clone(), self.validation),
+            members,
             field: None,
         }
     }
@@ -237,11 +245,20 @@ impl<'a, I: Iterator<Item = &'a [u8]> + Clone> core::hash::Hash for TraceStateVi
 /// [`TraceStateView::iter`].
 #[derive(Clone)]
 pub struct ViewIter<'a, I> {
-    scan: Scan<'a, I>,
+    members: Members<'a, I>,
     /// The field the last member came from, as text when it is UTF-8 as a whole
     /// (always so for a strictly validated view): one UTF-8 check a field, not two a
     /// member.
     field: Option<(&'a [u8], Option<&'a str>)>,
+}
+
+/// How a [`ViewIter`] finds the members.
+#[derive(Clone)]
+enum Members<'a, I> {
+    /// A strictly validated view: every member is valid.
+    Trusted(Trusted<'a, I>),
+    /// A lenient view: the grammar is checked again to skip what it dropped.
+    Checked(Scan<'a, I>),
 }
 
 impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for ViewIter<'a, I> {
@@ -249,8 +266,11 @@ impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for ViewIter<'a, I> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        // The view was validated, so a strict scan yields no errors here.
-        let raw: Raw<'a> = self.scan.by_ref().flatten().next()?;
+        let raw: Raw<'a> = match &mut self.members {
+            Members::Trusted(members) => members.next()?,
+            // Lenient: errors are the members the view dropped.
+            Members::Checked(scan) => scan.by_ref().flatten().next()?,
+        };
         let field_text = match self.field {
             Some((field, field_text)) if core::ptr::eq(field, raw.field) => field_text,
             _ => {
