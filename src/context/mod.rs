@@ -322,20 +322,27 @@ impl<S: Storage> Context<S> {
     #[must_use]
     #[inline]
     pub fn child_with_span_id(&self, span_id: SpanId) -> Self {
-        self.made_child(span_id, self.flags)
+        self.made_child(span_id, None)
     }
 
-    /// A child with the span-id `span_id`, the flags `flags` and this context's
-    /// tracestate, as one expression so that it is built where the caller puts
-    /// it: built in a local and then returned, it would be copied whole (for the
-    /// hop's storage, its inline form included).
+    /// A child with the span-id `span_id`, this context's tracestate, and its
+    /// flags, or `flags` when given, as one expression so that it is built where
+    /// the caller puts it: built in a local and then returned, it would be copied
+    /// whole (for the hop's storage, its inline form included).
     #[inline(always)]
-    fn made_child(&self, span_id: SpanId, flags: TraceFlags) -> Self {
+    fn made_child(&self, span_id: SpanId, flags: Option<TraceFlags>) -> Self {
         let mut header = self.header;
         hex::encode_words(hex::words_u64(span_id.to_u64()), &mut header, PARENT_ID_AT);
-        let [hi, lo] = hex::byte_digits(flags.known().bits());
-        header[FLAGS_AT] = hi;
-        header[FLAGS_AT + 1] = lo;
+        let flags = match flags {
+            Some(flags) => {
+                let [hi, lo] = hex::byte_digits(flags.known().bits());
+                header[FLAGS_AT] = hi;
+                header[FLAGS_AT + 1] = lo;
+                flags
+            }
+            // The header already holds these flags.
+            None => self.flags,
+        };
         Self {
             header,
             flags,
@@ -380,7 +387,7 @@ impl<S: Storage> Context<S> {
         match input.ot_update(&decision) {
             Ok(OtUpdate::Keep) => {
                 let flags = self.flags.with_sampled(decision.is_sampled());
-                (self.made_child(span_id, flags), decision)
+                (self.made_child(span_id, Some(flags)), decision)
             }
             update => self.child_writing_ot(span_id, &input, decision, update),
         }
@@ -398,7 +405,7 @@ impl<S: Storage> Context<S> {
         update: Result<OtUpdate, Error>,
     ) -> (Self, Decision) {
         let flags = self.flags.with_sampled(decision.is_sampled());
-        let mut child = self.made_child(span_id, flags);
+        let mut child = self.made_child(span_id, Some(flags));
         let decision = child.write_ot(input, decision, update);
         (child, decision)
     }
