@@ -795,6 +795,12 @@ fn baggage_hop_allocates_nothing_and_sharing_costs_one() {
         black_box(outgoing[0].1.len()) + BaggageView::extract(black_box(&request)).len()
     });
     assert_eq!(n, 0, "extract, edit, inject");
+    let mut kept = Baggage::new();
+    let n = allocations(|| {
+        kept.extract_from(black_box(&request));
+        black_box(kept.len())
+    });
+    assert_eq!(n, 0, "extract in place");
     // Hostile requests: 1 MiB in one field, 10 000 fields.
     let mib = vec![("baggage", "a".repeat(1024 * 1024))];
     let fields = vec![("baggage", "k=v"); 10_000];

@@ -755,6 +755,41 @@ fn b9_baggage_is_read_whatever_the_traceparent() {
 }
 
 #[test]
+fn reading_in_place_replaces_the_list_as_extract_reads_it() {
+    let requests: [&[(&str, &str)]; 5] = [
+        &[("baggage", "tenant=acme,class=batch;ttl=30")],
+        // Several fields, one invalid member, one empty field.
+        &[
+            ("baggage", "a=1"),
+            ("Baggage", "bad key=2,b=2"),
+            ("baggage", ""),
+        ],
+        &[("traceparent", "x")],
+        &[("baggage", "")],
+        // Past the member limit: members dropped from the right.
+        &[("baggage", "k=v"); 65],
+    ];
+    // A list that held members and a problem before each read.
+    let mut kept = Baggage::parse("old=1,invalid key=2");
+    assert!(kept.problem().is_some() && !kept.is_empty());
+    for request in requests {
+        let extracted = Baggage::extract(request);
+        kept.extract_from(request);
+        assert_eq!(kept.as_str(), extracted.as_str(), "{request:?}");
+        assert_eq!(kept.len(), extracted.len(), "{request:?}");
+        assert_eq!(kept.dropped(), extracted.dropped(), "{request:?}");
+        assert_eq!(kept.problem(), extracted.problem(), "{request:?}");
+    }
+    // The last request dropped a member; a clean one leaves no trace of it.
+    assert_eq!(kept.dropped(), 1);
+    kept.extract_from(&[("baggage", "x=1")]);
+    assert_eq!(
+        (kept.as_str(), kept.dropped(), kept.problem()),
+        ("x=1", 0, None)
+    );
+}
+
+#[test]
 fn shared_baggage_is_small_and_joins_what_is_not_one_piece() {
     assert_eq!(
         std::mem::size_of::<SharedBaggage>(),

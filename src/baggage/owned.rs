@@ -86,23 +86,55 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
 
     /// Reads every `baggage` field of a request's `carrier`, dropping invalid
     /// members (see [`BaggageView::extract`]); nothing is allocated.
+    ///
+    /// The list is returned by value, which copies all of its `BYTES` bytes; to
+    /// read a request's baggage where the list is kept, see
+    /// [`extract_from`](Self::extract_from).
     #[must_use]
     pub fn extract<'a>(carrier: impl Extractor<'a>) -> Self {
+        let mut baggage = Self::new();
+        baggage.extract_from(carrier);
+        baggage
+    }
+
+    /// Replaces the members with those of every `baggage` field of `carrier`,
+    /// read as [`extract`](Self::extract) reads them, in place.
+    ///
+    /// A list is kilobytes (8 KiB for [`Baggage`]), and returning one from
+    /// `extract` copies all of it, which costs more than reading a few members:
+    /// reading into a list made where it is used, or kept and reused from
+    /// request to request, copies only the members.
+    ///
+    /// ```
+    /// use tracecontext::baggage::Baggage;
+    ///
+    /// let mut baggage = Baggage::new();
+    /// for request in [[("baggage", "tenant=acme,class=batch")], [("baggage", "class=web")]] {
+    ///     baggage.extract_from(&request);
+    ///     assert!(baggage.get("class").is_some());
+    /// }
+    /// assert_eq!(baggage.as_str(), "class=web");
+    /// ```
+    pub fn extract_from<'a>(&mut self, carrier: impl Extractor<'a>) {
+        self.bytes = 0;
+        self.members = 0;
+        self.dropped = 0;
+        self.problem = None;
+        let mut reader = Reader::new(Validation::Lenient, MEMBERS, BYTES);
         match only_field(&carrier) {
-            Some(field) => Self::lenient(field),
-            None => Self::several(carrier),
+            Some(field) => {
+                let _lenient_never_fails = self.read(&mut reader, field);
+            }
+            None => self.read_several(&mut reader, carrier),
         }
+        self.finish(&reader);
     }
 
     /// Reads several fields, dropping invalid members.
     #[cold]
     #[inline(never)]
-    fn several<'a>(carrier: impl Extractor<'a>) -> Self {
-        let mut baggage = Self::new();
-        let mut reader = Reader::new(Validation::Lenient, MEMBERS, BYTES);
-        let _lenient_never_fails = read_carrier(carrier, |field| baggage.read(&mut reader, field));
-        baggage.finish(&reader);
-        baggage
+    fn read_several<'a>(&mut self, reader: &mut Reader, carrier: impl Extractor<'a>) {
+        let _lenient_never_fails = read_carrier(carrier, |field| self.read(reader, field));
     }
 
     /// Reads every `baggage` field of `carrier` with the given validation.
