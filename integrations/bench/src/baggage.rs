@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | `tracecontext` view | [`BaggageView::extract`], `get`, `decode_value_into` a stack buffer | — |
 //! | `tracecontext` `Baggage` | [`Baggage::extract`] (inline, 8 KiB), the same read | [`Baggage::extract`], `insert`, `remove`, `inject` into the outgoing `HeaderMap`, or into an array of pairs |
+//! | `tracecontext` `Baggage`, in place | [`Baggage::new`], [`Baggage::extract_from`], the same read | the same, the list read in place |
 //! | `tracecontext` `SharedBaggage` | what a service keeps: [`SharedBaggage::extract`] (one `Arc`), the same read | the kept list, copied into a `Baggage` to edit, then as above |
 //! | `opentelemetry_sdk` | `BaggagePropagator::extract` (`HeaderExtractor`) into a `Context`, `cx.baggage().get` | extract, a new `Baggage` from the context's entries (it is not `Clone`), `insert`, `remove`, `cx.with_baggage`, `inject_context` (`HeaderInjector`) |
 //! | naive | `split(',')`, drop the properties, `split_once('=')`, `trim`, a percent-decoding loop, into a `HashMap<String, String>` | the same map, edited, its members written into one `String` |
@@ -82,6 +83,16 @@ pub fn read_view(headers: &HeaderMap) -> usize {
 #[must_use]
 pub fn read_owned(headers: &HeaderMap) -> usize {
     let baggage = Baggage::extract(headers);
+    decoded_len(baggage.get(KEY))
+}
+
+/// This crate's inline owned form, read in place
+/// ([`Baggage::extract_from`]) into a list made where it is used: no copy of
+/// the whole list on the way.
+#[must_use]
+pub fn read_owned_in_place(headers: &HeaderMap) -> usize {
+    let mut baggage = Baggage::new();
+    baggage.extract_from(headers);
     decoded_len(baggage.get(KEY))
 }
 
@@ -179,10 +190,7 @@ pub const REMOVED: &str = "tenant";
 #[must_use]
 pub fn update_owned(headers: &HeaderMap, outgoing: &mut HeaderMap) -> usize {
     let mut baggage = Baggage::extract(headers);
-    baggage.insert(ADDED.0, ADDED.1).expect("fits");
-    baggage.remove(REMOVED);
-    baggage.inject(outgoing).expect("a HeaderMap takes it");
-    baggage.encoded_len()
+    edit_into_map(&mut baggage, outgoing)
 }
 
 /// The same into an array of borrowed pairs, which needs no allocation at all.
@@ -193,8 +201,50 @@ pub fn update_owned(headers: &HeaderMap, outgoing: &mut HeaderMap) -> usize {
 #[must_use]
 pub fn update_owned_array(headers: &HeaderMap) -> usize {
     let mut baggage = Baggage::extract(headers);
+    edit_into_array(&mut baggage)
+}
+
+/// As [`update_owned`], the list read in place ([`Baggage::extract_from`]).
+///
+/// # Panics
+///
+/// As [`update_owned`].
+#[must_use]
+pub fn update_owned_in_place(headers: &HeaderMap, outgoing: &mut HeaderMap) -> usize {
+    let mut baggage = Baggage::new();
+    baggage.extract_from(headers);
+    edit_into_map(&mut baggage, outgoing)
+}
+
+/// As [`update_owned_array`], the list read in place.
+///
+/// # Panics
+///
+/// As [`update_owned`].
+#[must_use]
+pub fn update_owned_array_in_place(headers: &HeaderMap) -> usize {
+    let mut baggage = Baggage::new();
+    baggage.extract_from(headers);
+    edit_into_array(&mut baggage)
+}
+
+/// The edit every contender makes: one member set, one removed.
+fn edit(baggage: &mut Baggage) {
     baggage.insert(ADDED.0, ADDED.1).expect("fits");
     baggage.remove(REMOVED);
+}
+
+/// [`edit`], then sent into `outgoing`; the length of the header sent.
+fn edit_into_map(baggage: &mut Baggage, outgoing: &mut HeaderMap) -> usize {
+    edit(baggage);
+    baggage.inject(outgoing).expect("a HeaderMap takes it");
+    baggage.encoded_len()
+}
+
+/// [`edit`], then sent into an array of borrowed pairs; the length of the
+/// header sent.
+fn edit_into_array(baggage: &mut Baggage) -> usize {
+    edit(baggage);
     let mut outgoing = [("", ""); 1];
     baggage.inject(&mut outgoing).expect("room for one header");
     outgoing[0].1.len()
@@ -211,10 +261,8 @@ pub fn update_owned_array(headers: &HeaderMap) -> usize {
 pub fn update_shared(headers: &HeaderMap, outgoing: &mut HeaderMap) -> (SharedBaggage, usize) {
     let kept = SharedBaggage::extract(headers);
     let mut baggage = Baggage::from(&kept);
-    baggage.insert(ADDED.0, ADDED.1).expect("fits");
-    baggage.remove(REMOVED);
-    baggage.inject(outgoing).expect("a HeaderMap takes it");
-    (kept, baggage.encoded_len())
+    let len = edit_into_map(&mut baggage, outgoing);
+    (kept, len)
 }
 
 /// OpenTelemetry: extract into a `Context`, edit a new `Baggage` holding the

@@ -109,6 +109,8 @@ fn baggage_allocations_side_by_side() {
         ("tracecontext view", [None; 3]),
         ("tracecontext Baggage", [None; 3]),
         ("tracecontext Baggage, array carrier", [None; 3]),
+        ("tracecontext Baggage in place", [None; 3]),
+        ("tracecontext Baggage in place, array", [None; 3]),
         ("tracecontext SharedBaggage", [None; 3]),
         ("opentelemetry_sdk", [None; 3]),
         ("naive split", [None; 3]),
@@ -120,6 +122,8 @@ fn baggage_allocations_side_by_side() {
         let counts = [
             Some(allocations(|| b::read_view(&headers))),
             Some(allocations(|| b::read_owned(&headers))),
+            None,
+            Some(allocations(|| b::read_owned_in_place(&headers))),
             None,
             Some(allocations(|| b::read_shared(&headers))),
             Some(allocations(|| b::read_otel(&propagator, &headers))),
@@ -140,6 +144,8 @@ fn baggage_allocations_side_by_side() {
     let counts = [
         into_map(&|out| b::update_owned(&headers, out)),
         allocations(|| b::update_owned_array(&headers)),
+        into_map(&|out| b::update_owned_in_place(&headers, out)),
+        allocations(|| b::update_owned_array_in_place(&headers)),
         into_map(&|out| b::update_shared(&headers, out).1),
         into_map(&|out| b::update_otel(&propagator, &headers, out)),
         into_map(&|out| b::update_naive(&headers, out)),
@@ -169,6 +175,8 @@ fn baggage_allocations_side_by_side() {
     assert_eq!(row("tracecontext view")[..2], [Some(0); 2]);
     assert_eq!(row("tracecontext Baggage")[..2], [Some(0); 2]);
     assert_eq!(row("tracecontext Baggage, array carrier")[2], Some(0));
+    assert_eq!(row("tracecontext Baggage in place")[..2], [Some(0); 2]);
+    assert_eq!(row("tracecontext Baggage in place, array")[2], Some(0));
     // One `Arc` for a list that came in one field (as documented).
     assert_eq!(row("tracecontext SharedBaggage")[..2], [Some(1); 2]);
 }
