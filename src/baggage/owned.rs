@@ -54,7 +54,7 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
 
     /// Reads one field, dropping invalid members.
     fn lenient(field: &[u8]) -> Self {
-        // Built where it is returned: the list is kilobytes, a move is a copy.
+        // Returned by value, so copied once more (see `extract_from`).
         let mut baggage = Self::new();
         let mut reader = Reader::new(Validation::Lenient, MEMBERS, BYTES);
         let _lenient_never_fails = baggage.read(&mut reader, field);
