@@ -769,7 +769,8 @@ fn reading_in_place_replaces_the_list_as_extract_reads_it() {
         // Past the member limit: members dropped from the right.
         &[("baggage", "k=v"); 65],
     ];
-    // A list that held members and a problem before each read.
+    // A list that already holds members and a problem; each read replaces what
+    // the one before left.
     let mut kept = Baggage::parse("old=1,invalid key=2");
     assert!(kept.problem().is_some() && !kept.is_empty());
     for request in requests {
