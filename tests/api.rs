@@ -228,6 +228,8 @@ fn sizes() {
     assert_eq!(size_of::<Option<TraceId>>(), size_of::<TraceId>());
     assert_eq!(size_of::<Option<SpanId>>(), size_of::<SpanId>());
     assert_eq!(size_of::<Option<TraceParent>>(), size_of::<TraceParent>());
+    // A threshold and an optional one are one word.
+    assert_eq!(size_of::<Option<Threshold>>(), 8);
     // The error is small and Copy. The redesign added the header's name (a
     // `&'static str`, two words) to it; the old bound was 24 bytes.
     assert!(size_of::<Error>() <= 32, "{}", size_of::<Error>());

@@ -30,13 +30,6 @@ pub(crate) mod sealed {
             super::Shared::from_text(self.as_str())
         }
 
-        /// [`EMPTY`](Self::EMPTY), made where it is used rather than copied from a
-        /// constant (which, for the hop's storage, copies its whole inline form).
-        #[inline(always)]
-        fn empty() -> Self {
-            Self::EMPTY
-        }
-
         /// The tracestate text to forward; empty when there is none.
         fn as_str(&self) -> &str;
 
@@ -149,11 +142,6 @@ impl Storage for Borrowed<'_> {}
 
 impl sealed::Store for Borrowed<'_> {
     const EMPTY: Self = Self::NONE;
-
-    #[inline(always)]
-    fn empty() -> Self {
-        Self::text("", None)
-    }
 
     fn as_str(&self) -> &str {
         match &self.0 {

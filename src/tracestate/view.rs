@@ -101,6 +101,10 @@ impl<'a, I: Iterator<Item = &'a [u8]> + Clone> TraceStateView<'a, I> {
 
     /// Parses the values of several `tracestate` fields with the given validation.
     ///
+    /// The view keeps `fields` and reads a clone of it on each pass (iteration,
+    /// `get`), so every clone must give the same fields: a strictly validated view
+    /// does not check its members again.
+    ///
     /// # Errors
     ///
     /// With [`Validation::Strict`], as for [`parse`](TraceStateView::parse). With
