@@ -114,6 +114,38 @@ mod tests {
     }
 
     #[test]
+    fn find_comma_finds_the_first_comma_wherever_it_is() {
+        for c in 0..=255u8 {
+            for len in 1..=40 {
+                for at in 0..len {
+                    let mut text = [b'a'; 40];
+                    text[at] = c;
+                    let comma = find_comma(&text[..len], 0);
+                    assert_eq!(comma, (c == b',').then_some(at), "comma at {at} of {len}");
+                }
+            }
+        }
+        assert_eq!(find_comma(b"", 0), None);
+        assert_eq!(find_comma(b"a,b,c", 2), Some(3));
+        // Next to a `,`, any byte: the first `,` is found, wherever it is in a
+        // word.
+        for c in 0..=255u8 {
+            for at in 0..24 {
+                let mut text = [b'a'; 24];
+                text[at] = b',';
+                if at + 1 < text.len() {
+                    text[at + 1] = c;
+                }
+                if at > 0 {
+                    text[at - 1] = c;
+                }
+                let first = if c == b',' { at.saturating_sub(1) } else { at };
+                assert_eq!(find_comma(&text, 0), Some(first), "{c:#04x} by {at}");
+            }
+        }
+    }
+
+    #[test]
     fn load_reads_little_endian_and_is_zero_past_the_end() {
         let s = b"0123456789";
         assert_eq!(load(s, 0), u64::from_le_bytes(*b"01234567"));

@@ -2,7 +2,8 @@
 //! [B5](crate::rules#b5)), one member at a time.
 
 use crate::error::{ErrorKind, Reason};
-pub(crate) use crate::swar::find_comma;
+use crate::swar::find_comma;
+
 /// The byte classes as a table: bit 1 for a token character, bit 2 for a value
 /// character other than `%`.
 static CLASS: [u8; 256] = {
@@ -361,30 +362,10 @@ mod tests {
                     assert_eq!(skip_token(text, 0), want, "token {c:#04x} at {at} of {len}");
                     let want = if is_octet(c) && c != b'%' { len } else { at };
                     assert_eq!(skip_plain(text, 0), want, "plain {c:#04x} at {at} of {len}");
-                    let comma = find_comma(text, 0);
-                    assert_eq!(comma, (c == b',').then_some(at), "comma at {at} of {len}");
                 }
             }
         }
         assert_eq!(skip_plain(b"", 0), 0);
-        assert_eq!(find_comma(b"", 0), None);
-        assert_eq!(find_comma(b"a,b,c", 2), Some(3));
-        // Next to a `,`, any byte: the first `,` is found, wherever it is in a
-        // word.
-        for c in 0..=255u8 {
-            for at in 0..24 {
-                let mut text = [b'a'; 24];
-                text[at] = b',';
-                if at + 1 < text.len() {
-                    text[at + 1] = c;
-                }
-                if at > 0 {
-                    text[at - 1] = c;
-                }
-                let first = if c == b',' { at.saturating_sub(1) } else { at };
-                assert_eq!(find_comma(&text, 0), Some(first), "{c:#04x} by {at}");
-            }
-        }
     }
 
     #[test]

@@ -3,12 +3,13 @@
 use core::fmt;
 use core::str::FromStr;
 
-use super::grammar::{as_key, check_key, entries, find_comma, has_key};
+use super::grammar::{as_key, check_key, entries, has_key};
 use super::percent::{encode, encode_into};
 use super::view::{Reader, find_member, only_field, read_carrier, saturate};
 use super::{BAGGAGE, BaggageView, MAX_BYTES, MAX_MEMBERS, Member, Members};
 use crate::carrier::{Extractor, Injector};
 use crate::error::{Error, ErrorKind, Reason};
+use crate::swar::find_comma;
 use crate::tracestate::Validation;
 
 /// A baggage list that owns its members, inline: up to `MEMBERS` members and
@@ -116,10 +117,8 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
     /// assert_eq!(baggage.as_str(), "class=web");
     /// ```
     pub fn extract_from<'a>(&mut self, carrier: impl Extractor<'a>) {
+        // Reading appends after `bytes`; `finish` sets the counts and the problem.
         self.bytes = 0;
-        self.members = 0;
-        self.dropped = 0;
-        self.problem = None;
         let mut reader = Reader::new(Validation::Lenient, MEMBERS, BYTES);
         match only_field(&carrier) {
             Some(field) => {

@@ -346,7 +346,7 @@ impl Reader {
                     }
                     self.drop_member(error);
                     // The problem lies before the `,` that ends the member.
-                    at = grammar::find_comma(bytes, at + offset).map_or(bytes.len(), |c| c + 1);
+                    at = crate::swar::find_comma(bytes, at + offset).map_or(bytes.len(), |c| c + 1);
                     continue;
                 }
             };

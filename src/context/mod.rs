@@ -215,9 +215,13 @@ impl<S: Storage> Context<S> {
             }
         }
         let decision = sampler.decide(&input);
+        let flags = flags.with_sampled(decision.is_sampled());
         // Built where it is returned, its `ot` written in place.
         let mut made = (Self::with_ids(trace_id, span_id, flags), decision);
-        made.1 = made.0.apply(&input, decision);
+        match input.ot_update(&decision) {
+            Ok(OtUpdate::Keep) => {}
+            update => made.1 = made.0.write_ot(&input, decision, update),
+        }
         made
     }
 
@@ -384,12 +388,11 @@ impl<S: Storage> Context<S> {
         let input = Input::child(parent, self.trace_id(), self.state.ot_value());
         let decision = sampler.decide(&input);
         let span_id = ids.span_id();
+        // A new span-id, so rule T11 lets the sampled flag change.
+        let flags = self.flags.with_sampled(decision.is_sampled());
         match input.ot_update(&decision) {
-            Ok(OtUpdate::Keep) => {
-                let flags = self.flags.with_sampled(decision.is_sampled());
-                (self.made_child(span_id, Some(flags)), decision)
-            }
-            update => self.child_writing_ot(span_id, &input, decision, update),
+            Ok(OtUpdate::Keep) => (self.made_child(span_id, Some(flags)), decision),
+            update => self.child_writing_ot(span_id, flags, &input, decision, update),
         }
     }
 
@@ -400,25 +403,14 @@ impl<S: Storage> Context<S> {
     fn child_writing_ot(
         &self,
         span_id: SpanId,
+        flags: TraceFlags,
         input: &Input<'_>,
         decision: Decision,
         update: Result<OtUpdate, Error>,
     ) -> (Self, Decision) {
-        let flags = self.flags.with_sampled(decision.is_sampled());
         let mut child = self.made_child(span_id, Some(flags));
         let decision = child.write_ot(input, decision, update);
         (child, decision)
-    }
-
-    /// Applies a decision to a context just made (a new span-id, so rule T11 allows
-    /// the sampled flag to change): its flag, and its `ot` member when that changes.
-    #[inline]
-    fn apply(&mut self, input: &Input<'_>, decision: Decision) -> Decision {
-        self.set_sampled(decision.is_sampled());
-        match input.ot_update(&decision) {
-            Ok(OtUpdate::Keep) => decision,
-            update => self.write_ot(input, decision, update),
-        }
     }
 
     /// Writes the `ot` member as `update` says, and gives the decision as it
@@ -440,13 +432,6 @@ impl<S: Storage> Context<S> {
             Ok(()) => decision,
             Err(error) => decision.refused(error, input.threshold()),
         }
-    }
-
-    fn set_sampled(&mut self, sampled: bool) {
-        self.flags = self.flags.with_sampled(sampled);
-        let [hi, lo] = hex::byte_digits(self.flags.known().bits());
-        self.header[FLAGS_AT] = hi;
-        self.header[FLAGS_AT + 1] = lo;
     }
 
     /// The same context, owned: `'static`, `Send + Sync` and cheap to clone, for

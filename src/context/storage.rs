@@ -106,27 +106,13 @@ impl Clone for Borrowed<'_> {
             Repr::Inline(state) => Self::copied(state),
         }
     }
-
-    /// Writes in place, so that a borrowed slice costs a slice, not a move of the
-    /// whole enum.
-    #[inline]
-    fn clone_from(&mut self, source: &Self) {
-        if let (Repr::Text { text, ot }, Repr::Text { text: from, ot: at }) =
-            (&mut self.0, &source.0)
-        {
-            *text = from;
-            *ot = *at;
-        } else {
-            *self = source.clone();
-        }
-    }
 }
 
 impl<'a> Borrowed<'a> {
     /// [`text`](Self::text), out of line for [`clone`](Clone::clone).
     #[inline(never)]
     fn text_out(text: &'a str, ot: Option<(usize, usize)>) -> Self {
-        Self(Repr::Text { text, ot })
+        Self::text(text, ot)
     }
 
     /// An inline state's copy, apart from the borrowed case so that case builds
