@@ -96,7 +96,9 @@ fn propagation(c: &mut Criterion) {
                 let Extracted::Continued { parent, .. } = &extracted else {
                     panic!("valid input");
                 };
-                let (child, decision) = parent.child_decided(&mut ids, black_box(&sampler));
+                // Bound by reference for the same reason: destructured by value,
+                // the child would be moved (copied) out of the returned pair.
+                let (child, decision) = &parent.child_decided(&mut ids, black_box(&sampler));
                 assert!(decision.is_sampled());
                 let mut outgoing = [("", ""); 2];
                 child.inject(&mut outgoing).unwrap();
