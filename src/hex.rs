@@ -59,11 +59,68 @@ pub(crate) const fn all_valid(mask: u64) -> bool {
 /// a multiple of 4 and the slice long enough (checked by the callers' one length check).
 #[inline(always)]
 pub(crate) const fn decode<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
+    let mut words = [0u64; MAX_WORDS];
+    let mut k = 0;
+    while k < N / 4 {
+        words[k] = crate::swar::load(s, at + 8 * k);
+        k += 1;
+    }
+    from_words(&words)
+}
+
+/// [`decode`] from a context's 55-byte header, read only in the 8-byte words
+/// that start at multiples of 8 and in its last 8 bytes: the pieces, or parts
+/// of the pieces, in which copying the header stores it. The IDs are decoded
+/// right after extraction copied the header, and a word read across two of
+/// those pieces waits until both have been stored.
+#[inline(always)]
+pub(crate) fn decode_header<const N: usize>(
+    header: &[u8; HEADER_LEN],
+    at: usize,
+) -> Option<[u8; N]> {
+    let mut words = [0u64; MAX_WORDS];
+    for (k, word) in words.iter_mut().take(N / 4).enumerate() {
+        *word = header_word(header, at + 8 * k);
+    }
+    from_words(&words)
+}
+
+/// The most words of eight characters one ID spells (a trace-id's 32).
+const MAX_WORDS: usize = 4;
+
+/// The length of a context's header, a `traceparent` of version `00`.
+const HEADER_LEN: usize = crate::TraceParent::LEN;
+
+/// The eight bytes at `at` in `header`, from its aligned words.
+#[inline(always)]
+fn header_word(header: &[u8; HEADER_LEN], at: usize) -> u64 {
+    let shift = (at % 8) * 8;
+    let low = aligned_word(header, at - at % 8);
+    if shift == 0 {
+        return low;
+    }
+    (low >> shift) | (aligned_word(header, at - at % 8 + 8) << (64 - shift))
+}
+
+/// The word at `at`, a multiple of 8; past the last whole word, the seven bytes
+/// left (the last lane zero), taken from the header's last 8 bytes.
+#[inline(always)]
+fn aligned_word(header: &[u8; HEADER_LEN], at: usize) -> u64 {
+    if at + 8 <= HEADER_LEN {
+        crate::swar::load(header, at)
+    } else {
+        crate::swar::load(header, HEADER_LEN - 8) >> 8
+    }
+}
+
+/// Decodes the first `N / 4` of `words`, eight characters each.
+#[inline(always)]
+const fn from_words<const N: usize>(words: &[u64; MAX_WORDS]) -> Option<[u8; N]> {
     let mut out = [0u8; N];
     let mut mask = HIGH;
     let mut k = 0;
     while k < N / 4 {
-        let (v, valid) = decode_word(crate::swar::load(s, at + 8 * k));
+        let (v, valid) = decode_word(words[k]);
         mask &= valid;
         let bytes = v.to_be_bytes();
         let mut i = 0;
@@ -219,5 +276,44 @@ mod tests {
         }
         assert_eq!(byte(b'A', b'0'), None);
         assert_eq!(byte(b'0', b'g'), None);
+    }
+
+    #[test]
+    fn a_header_decodes_from_its_aligned_words_as_from_anywhere() {
+        // Every byte different, so that a word taken from the wrong place shows;
+        // hex digits except where one is made invalid below.
+        let digits = b"0123456789abcdef";
+        let mut header = [0u8; HEADER_LEN];
+        for (i, c) in header.iter_mut().enumerate() {
+            *c = digits[(i * 7 + 3) % 16];
+        }
+        for bad in [
+            None,
+            Some(0),
+            Some(9),
+            Some(40),
+            Some(47),
+            Some(48),
+            Some(54),
+        ] {
+            let mut header = header;
+            if let Some(at) = bad {
+                header[at] = b'G';
+            }
+            for at in 0..=HEADER_LEN - 32 {
+                assert_eq!(
+                    decode_header::<16>(&header, at),
+                    decode::<16>(&header, at),
+                    "{at} {bad:?}"
+                );
+            }
+            for at in 0..=HEADER_LEN - 16 {
+                assert_eq!(
+                    decode_header::<8>(&header, at),
+                    decode::<8>(&header, at),
+                    "{at} {bad:?}"
+                );
+            }
+        }
     }
 }

@@ -116,26 +116,50 @@ impl TraceParent {
         }
     }
 
-    /// [`parse`](Self::parse), and the header a context sends for it: the text
-    /// that was read, with version `00` and only the known flags (what
-    /// [`encode_array`](Self::encode_array) would write, without encoding the IDs
-    /// again).
+    /// [`parse`](Self::parse), and the 55 bytes it was read from, for
+    /// [`resend`](Self::resend).
     #[inline(always)]
-    pub(crate) const fn parse_with_header(input: &[u8]) -> Result<(Self, [u8; Self::LEN]), Error> {
+    pub(crate) const fn parse_with_text(input: &[u8]) -> Result<(Self, &[u8; Self::LEN]), Error> {
         let (start, s) = trim_ows(input);
         match (Self::parse_trimmed(s), s.first_chunk::<{ Self::LEN }>()) {
-            (Some(tp), Some(text)) => Ok((tp, tp.resend(text))),
+            (Some(tp), Some(text)) => Ok((tp, text)),
             _ => Err(diagnose(s).shifted(start)),
         }
     }
 
-    /// `text`, from which `self` was parsed, as the header to send on.
+    /// `text`, from which `self` was parsed, as the header a context sends for it:
+    /// version `00` and only the known flags (what
+    /// [`encode_array`](Self::encode_array) would write, without encoding the IDs
+    /// again). Call it where the header is stored. In the common case the header
+    /// is the text as received, copied once with nothing written into it after:
+    /// a byte written into a copy makes the next copy of the whole wait until
+    /// that store has landed, as a load cannot take its bytes from two stores.
     #[inline(always)]
-    const fn resend(&self, text: &[u8; Self::LEN]) -> [u8; Self::LEN] {
+    pub(crate) const fn resend(&self, text: &[u8; Self::LEN]) -> [u8; Self::LEN] {
+        let [hi, lo] = hex::byte_digits(self.flags.known().bits());
+        let rewritten;
+        let source = if text[0] == b'0'
+            && text[1] == b'0'
+            && text[FLAGS_AT] == hi
+            && text[Self::LEN - 1] == lo
+        {
+            text
+        } else {
+            rewritten = Self::rewritten(text, hi, lo);
+            &rewritten
+        };
+        // One copy, into where the caller stores the header.
+        *source
+    }
+
+    /// [`resend`](Self::resend) for a version other than `00` or reserved flag
+    /// bits.
+    #[cold]
+    #[inline(never)]
+    const fn rewritten(text: &[u8; Self::LEN], hi: u8, lo: u8) -> [u8; Self::LEN] {
         let mut out = *text;
         out[0] = b'0';
         out[1] = b'0';
-        let [hi, lo] = hex::byte_digits(self.flags.known().bits());
         out[FLAGS_AT] = hi;
         out[FLAGS_AT + 1] = lo;
         out
@@ -460,13 +484,19 @@ mod tests {
             // known flags only, nothing after the flags.
             "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-ff-what-ever",
             "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-f2",
+            // Each of the four digits rewritten alone (`04`: known flags 00).
+            "10-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-03",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-f1",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-05",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-04",
         ] {
-            let (tp, header) = TraceParent::parse_with_header(input.as_bytes()).unwrap();
+            let (tp, text) = TraceParent::parse_with_text(input.as_bytes()).unwrap();
             assert_eq!(tp, TraceParent::parse(input.as_bytes()).unwrap());
-            assert_eq!(header, tp.encode_array(), "{input}");
+            assert_eq!(tp.resend(text), tp.encode_array(), "{input}");
         }
         let bad = b" 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0G";
-        let e = TraceParent::parse_with_header(bad).unwrap_err();
+        let e = TraceParent::parse_with_text(bad).unwrap_err();
         assert_eq!(e, TraceParent::parse(bad).unwrap_err());
         assert_eq!((e.kind(), e.offset()), (ErrorKind::TraceFlags, 55));
     }

@@ -122,21 +122,21 @@ impl<'a> Extracted<'a> {
         if more {
             return Self::Invalid(Error::duplicate(TRACEPARENT));
         }
-        let (traceparent, header) = match TraceParent::parse_with_header(first) {
+        let (traceparent, text) = match TraceParent::parse_with_text(first) {
             Ok(read) => read,
             Err(error) => return Self::Invalid(error),
         };
         // Each arm builds the result where it is returned: a state moved through a
         // local would be a 700-byte copy.
         match (first_two(&carrier, TRACESTATE), validation) {
-            ((None, _), _) => Self::continued(&traceparent, header, Borrowed::NONE, None),
+            ((None, _), _) => Self::continued(&traceparent, text, Borrowed::NONE, None),
             ((Some(field), false), Validation::Strict) => match read_field(field) {
-                Ok(field) => Self::continued_text(&traceparent, header, field),
-                Err(error) => Self::continued(&traceparent, header, Borrowed::NONE, Some(error)),
+                Ok(field) => Self::continued_text(&traceparent, text, field),
+                Err(error) => Self::continued(&traceparent, text, Borrowed::NONE, Some(error)),
             },
             _ => match join(&carrier, validation) {
-                Ok(state) => Self::continued(&traceparent, header, Borrowed::inline(state), None),
-                Err(error) => Self::continued(&traceparent, header, Borrowed::NONE, Some(error)),
+                Ok(state) => Self::continued(&traceparent, text, Borrowed::inline(state), None),
+                Err(error) => Self::continued(&traceparent, text, Borrowed::NONE, Some(error)),
             },
         }
     }
@@ -144,12 +144,12 @@ impl<'a> Extracted<'a> {
     #[inline(always)]
     fn continued(
         traceparent: &TraceParent,
-        header: [u8; TraceParent::LEN],
+        text: &[u8; TraceParent::LEN],
         state: Borrowed<'a>,
         error: Option<Error>,
     ) -> Self {
         Self::Continued {
-            parent: Context::remote(traceparent, header, state),
+            parent: Context::remote(traceparent, text, state),
             tracestate_error: error,
         }
     }
@@ -160,12 +160,12 @@ impl<'a> Extracted<'a> {
     #[inline(always)]
     fn continued_text(
         traceparent: &TraceParent,
-        header: [u8; TraceParent::LEN],
+        text: &[u8; TraceParent::LEN],
         field: Field<'a>,
     ) -> Self {
         Self::Continued {
             parent: Context {
-                header,
+                header: traceparent.resend(text),
                 flags: traceparent.flags(),
                 remote: true,
                 parent_span_id: None,

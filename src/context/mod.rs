@@ -182,16 +182,16 @@ impl<S: Storage> Context<S> {
         }
     }
 
-    /// The context a caller sent: `traceparent` as read (`header` is what
-    /// [`TraceParent::parse_with_header`] gave for it), and its `tracestate`.
+    /// The context a caller sent: `traceparent` as read from `text`, and its
+    /// `tracestate`.
     #[inline(always)]
     pub(crate) fn remote(
         traceparent: &TraceParent,
-        header: [u8; TraceParent::LEN],
+        text: &[u8; TraceParent::LEN],
         state: S,
     ) -> Self {
         Self {
-            header,
+            header: traceparent.resend(text),
             flags: traceparent.flags(),
             remote: true,
             parent_span_id: None,
@@ -235,7 +235,7 @@ impl<S: Storage> Context<S> {
     #[must_use]
     pub fn trace_id(&self) -> TraceId {
         // The header holds a valid, non-zero trace-id: the fallback is never taken.
-        hex::decode::<16>(&self.header, TRACE_ID_AT)
+        hex::decode_header::<16>(&self.header, TRACE_ID_AT)
             .and_then(TraceId::from_bytes)
             .unwrap_or(TraceId::MIN)
     }
@@ -245,7 +245,7 @@ impl<S: Storage> Context<S> {
     #[must_use]
     pub fn span_id(&self) -> SpanId {
         // The header holds a valid, non-zero span-id: the fallback is never taken.
-        hex::decode::<8>(&self.header, PARENT_ID_AT)
+        hex::decode_header::<8>(&self.header, PARENT_ID_AT)
             .and_then(SpanId::from_bytes)
             .unwrap_or(SpanId::MIN)
     }
