@@ -1113,3 +1113,14 @@ fn b7_lookups_compare_whole_keys() {
         "2"
     );
 }
+
+#[test]
+fn a_members_debug_shows_its_text() {
+    let view = BaggageView::parse("userId=Am%C3%A9lie;ttl=30");
+    let member = view.get("userId").unwrap();
+    let shown = format!("{member:?}");
+    assert!(
+        shown.starts_with("Member { text: \"userId=Am%C3%A9lie;ttl=30\""),
+        "{shown}"
+    );
+}

@@ -29,8 +29,7 @@ static HEX_VALUE: [u8; 256] = {
 
 /// The bytes a raw value stands for: each `%XX` as its byte, anything else as it is.
 /// The raw value has been checked, so every `%` has its two hex digits.
-fn decoded_bytes(raw: &str) -> impl Iterator<Item = u8> + '_ {
-    let bytes = raw.as_bytes();
+fn decoded_bytes(bytes: &[u8]) -> impl Iterator<Item = u8> + '_ {
     let mut at = 0;
     core::iter::from_fn(move || {
         let c = *bytes.get(at)?;
@@ -130,7 +129,7 @@ impl Lossy {
 }
 
 /// Calls `out` with the decoded value's UTF-8, piece by piece.
-fn decode_with(raw: &str, mut out: impl FnMut(&[u8])) {
+fn decode_with(raw: &[u8], mut out: impl FnMut(&[u8])) {
     let mut lossy = Lossy::new();
     for b in decoded_bytes(raw) {
         lossy.push(b, &mut out);
@@ -211,11 +210,11 @@ fn no_room(buf: &[u8]) -> Error {
 ///
 /// The decoded value is never longer than the raw one, so a buffer of the raw
 /// value's length always suffices.
-pub(crate) fn decode_into<'b>(raw: &str, buf: &'b mut [u8]) -> Result<&'b str, Error> {
+pub(crate) fn decode_into<'b>(raw: &[u8], buf: &'b mut [u8]) -> Result<&'b str, Error> {
     // Most values decode to UTF-8: the bytes are written as they are, then
     // checked once. Replacing ill-formed sequences makes the text no shorter, so
     // bytes that do not fit never fit once replaced either.
-    let len = match decode_utf8(raw.as_bytes(), buf) {
+    let len = match decode_utf8(raw, buf) {
         Ok(len) => len,
         Err(Slow::NoRoom) => return Err(no_room(buf)),
         Err(Slow::NotUtf8) => decode_lossy_into(raw, buf)?,
@@ -231,7 +230,7 @@ pub(crate) fn decode_into<'b>(raw: &str, buf: &'b mut [u8]) -> Result<&'b str, E
 /// Decodes a checked raw value into `buf`, each ill-formed sequence replaced by
 /// U+FFFD; returns the length written.
 #[cold]
-fn decode_lossy_into(raw: &str, buf: &mut [u8]) -> Result<usize, Error> {
+fn decode_lossy_into(raw: &[u8], buf: &mut [u8]) -> Result<usize, Error> {
     let mut len = 0;
     let mut overflow = false;
     decode_with(raw, |piece| {
@@ -254,7 +253,7 @@ pub(crate) fn decode(raw: &str) -> alloc::borrow::Cow<'_, str> {
         return alloc::borrow::Cow::Borrowed(raw);
     }
     let mut bytes = alloc::vec::Vec::with_capacity(raw.len());
-    decode_with(raw, |piece| bytes.extend_from_slice(piece));
+    decode_with(raw.as_bytes(), |piece| bytes.extend_from_slice(piece));
     alloc::borrow::Cow::Owned(alloc::string::String::from_utf8(bytes).unwrap_or_default())
 }
 
@@ -408,8 +407,9 @@ mod tests {
         for raw in raws {
             for cap in 0..16 {
                 let (mut fast, mut slow) = ([0u8; 16], [0u8; 16]);
-                let fast = decode_into(raw, &mut fast[..cap]).map(str::as_bytes);
-                let slow = decode_lossy_into(raw, &mut slow[..cap]).map(|len| &slow[..len]);
+                let fast = decode_into(raw.as_bytes(), &mut fast[..cap]).map(str::as_bytes);
+                let slow =
+                    decode_lossy_into(raw.as_bytes(), &mut slow[..cap]).map(|len| &slow[..len]);
                 assert_eq!(fast, slow, "{raw:?} into {cap}");
             }
         }

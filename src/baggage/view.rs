@@ -1,5 +1,7 @@
 //! A validated, borrowed view of one or several `baggage` fields.
 
+use core::fmt;
+
 use super::grammar::{self, Spans};
 use super::{BAGGAGE, MAX_BYTES, MAX_MEMBERS, percent};
 use crate::carrier::{Extractor, Values};
@@ -487,10 +489,21 @@ impl<'a> Iterator for Members<'a, '_> {
 
 /// One member of a baggage list: a key, a value and properties (rule
 /// [B2](crate::rules#b2)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Member<'a> {
-    text: &'a str,
+    /// A valid member, so ASCII: read as text only when asked for, since
+    /// decoding the value needs only its bytes.
+    text: &'a [u8],
     spans: Spans,
+}
+
+impl fmt::Debug for Member<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Member")
+            .field("text", &self.as_str())
+            .field("spans", &self.spans)
+            .finish()
+    }
 }
 
 impl<'a> Member<'a> {
@@ -498,26 +511,29 @@ impl<'a> Member<'a> {
     /// whitespace around it: its parts are found, not checked again.
     pub(crate) fn of(text: &'a [u8]) -> Option<Self> {
         let spans = grammar::spans_of_valid(text);
-        let text = core::str::from_utf8(text).ok()?;
         Some(Self { text, spans })
     }
 
     /// The whole member as it came, without the whitespace around it.
     #[must_use]
     pub const fn as_str(&self) -> &'a str {
-        self.text
+        ascii(self.text)
     }
 
     /// The key (case kept, rule [B3](crate::rules#b3)).
     #[must_use]
     pub fn key(&self) -> &'a str {
-        self.text.get(..self.spans.key_end).unwrap_or_default()
+        ascii(self.text.get(..self.spans.key_end).unwrap_or_default())
     }
 
     /// The value as sent, percent-encoded (rule [B5](crate::rules#b5)); it may
     /// contain `=` (rule [B4](crate::rules#b4)).
     #[must_use]
     pub fn raw_value(&self) -> &'a str {
+        ascii(self.raw_value_bytes())
+    }
+
+    fn raw_value_bytes(&self) -> &'a [u8] {
         let (start, end) = self.spans.value;
         self.text.get(start..end).unwrap_or_default()
     }
@@ -530,7 +546,7 @@ impl<'a> Member<'a> {
     ///
     /// [`ErrorKind::Capacity`] when `buf` is too short.
     pub fn decode_value_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, Error> {
-        percent::decode_into(self.raw_value(), buf)
+        percent::decode_into(self.raw_value_bytes(), buf)
     }
 
     /// The value decoded (see [`decode_value_into`](Self::decode_value_into)),
@@ -545,9 +561,17 @@ impl<'a> Member<'a> {
     #[must_use]
     pub fn properties(&self) -> Properties<'a> {
         Properties {
-            text: self.text,
+            text: self.as_str(),
             at: self.spans.properties,
         }
+    }
+}
+
+/// Text known to be ASCII (a valid member or a part of one) as `&str`.
+const fn ascii(bytes: &[u8]) -> &str {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => "",
     }
 }
 
@@ -602,6 +626,7 @@ impl<'a> Property<'a> {
     ///
     /// [`ErrorKind::Capacity`] when `buf` is too short.
     pub fn decode_value_into<'b>(&self, buf: &'b mut [u8]) -> Option<Result<&'b str, Error>> {
-        self.raw_value.map(|raw| percent::decode_into(raw, buf))
+        self.raw_value
+            .map(|raw| percent::decode_into(raw.as_bytes(), buf))
     }
 }
