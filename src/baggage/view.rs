@@ -38,13 +38,8 @@ use crate::tracestate::Validation;
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct BaggageView<'a> {
-    /// The kept members, each without the whitespace around it, in order: the
-    /// first `members` are set.
-    kept: [&'a [u8]; MAX_MEMBERS],
-    /// The first field that holds a kept member.
-    first_field: &'a [u8],
-    /// How many fields hold kept members.
-    field_count: u8,
+    /// The kept members.
+    kept: Kept<'a>,
     /// How many members are kept (the first this many valid ones).
     members: u8,
     /// The kept members' length joined with `,`.
@@ -56,9 +51,7 @@ pub struct BaggageView<'a> {
 impl<'a> BaggageView<'a> {
     /// An empty view.
     pub const EMPTY: BaggageView<'static> = BaggageView {
-        kept: [b""; MAX_MEMBERS],
-        first_field: b"",
-        field_count: 0,
+        kept: Kept::Joined(b""),
         members: 0,
         len: 0,
         dropped: 0,
@@ -74,11 +67,42 @@ impl<'a> BaggageView<'a> {
 
     /// Reads one field, dropping invalid members.
     fn lenient(field: &'a [u8]) -> Self {
-        let mut view = BaggageView::EMPTY;
+        // Checked first without noting the members: when every member is kept
+        // and only commas lie between them, the field is the list, and the view
+        // is built where it is returned, with no table of members to fill or
+        // copy.
         let mut reader = Reader::new(Validation::Lenient, MAX_MEMBERS, MAX_BYTES);
-        let _lenient_never_fails = view.read(&mut reader, field);
-        view.finish(&reader);
-        view
+        let _lenient_never_fails = reader.field(field, |_| {});
+        let text = trim(field);
+        // Nothing else fits between the members (a dropped one, whitespace,
+        // an empty entry) when the field is as long as they are joined.
+        if text.len() == reader.len {
+            return Self::with(Kept::Joined(text), &reader);
+        }
+        Self::listed(field)
+    }
+
+    /// [`lenient`](Self::lenient) for a field with dropped members, whitespace
+    /// or empty entries between them: each kept member is noted.
+    #[cold]
+    #[inline(never)]
+    fn listed(field: &'a [u8]) -> Self {
+        let mut listing = Listing::NEW;
+        let mut reader = Reader::new(Validation::Lenient, MAX_MEMBERS, MAX_BYTES);
+        let _lenient_never_fails = listing.read(&mut reader, field);
+        listing.finish(&reader)
+    }
+
+    /// A view of `kept` with the reader's counts.
+    fn with(kept: Kept<'a>, reader: &Reader) -> Self {
+        Self {
+            kept,
+            // At most 64 and 8192.
+            members: u8::try_from(reader.members).unwrap_or(u8::MAX),
+            len: u16::try_from(reader.len).unwrap_or(u16::MAX),
+            dropped: reader.dropped,
+            problem: reader.problem,
+        }
     }
 
     /// Reads several `baggage` fields as one list, in order (rule
@@ -109,15 +133,14 @@ impl<'a> BaggageView<'a> {
     where
         I: IntoIterator<Item = &'a [u8]>,
     {
-        let mut view = BaggageView::EMPTY;
+        let mut listing = Listing::NEW;
         let mut reader = Reader::new(validation, MAX_MEMBERS, MAX_BYTES);
         for field in fields {
-            if !view.read(&mut reader, field)? {
+            if !listing.read(&mut reader, field)? {
                 break;
             }
         }
-        view.finish(&reader);
-        Ok(view)
+        Ok(listing.finish(&reader))
     }
 
     /// Reads every `baggage` field of a request's `carrier`, dropping invalid members
@@ -149,11 +172,10 @@ impl<'a> BaggageView<'a> {
     #[cold]
     #[inline(never)]
     fn several(carrier: impl Extractor<'a>) -> Self {
-        let mut view = BaggageView::EMPTY;
+        let mut listing = Listing::NEW;
         let mut reader = Reader::new(Validation::Lenient, MAX_MEMBERS, MAX_BYTES);
-        let _lenient_never_fails = read_carrier(carrier, |field| view.read(&mut reader, field));
-        view.finish(&reader);
-        view
+        let _lenient_never_fails = read_carrier(carrier, |field| listing.read(&mut reader, field));
+        listing.finish(&reader)
     }
 
     /// Reads every `baggage` field of `carrier` with the given validation (see
@@ -166,39 +188,10 @@ impl<'a> BaggageView<'a> {
         carrier: impl Extractor<'a>,
         validation: Validation,
     ) -> Result<Self, Error> {
-        let mut view = BaggageView::EMPTY;
+        let mut listing = Listing::NEW;
         let mut reader = Reader::new(validation, MAX_MEMBERS, MAX_BYTES);
-        read_carrier(carrier, |field| view.read(&mut reader, field))?;
-        view.finish(&reader);
-        Ok(view)
-    }
-
-    /// Reads one field into the view; `Ok(false)` once a limit is reached.
-    fn read(&mut self, reader: &mut Reader, field: &'a [u8]) -> Result<bool, Error> {
-        // The count is the reader's until the view is finished.
-        let before = reader.members;
-        let (kept, mut members) = (&mut self.kept, before);
-        // The reader keeps no more than 64 members.
-        let more = reader.field(field, |member| {
-            kept[members] = member;
-            members += 1;
-        });
-        if members > before {
-            if self.field_count == 0 {
-                self.first_field = field;
-            }
-            self.field_count += 1;
-        }
-        more
-    }
-
-    /// The view with the reader's counts.
-    fn finish(&mut self, reader: &Reader) {
-        // At most 64 and 8192.
-        self.members = u8::try_from(reader.members).unwrap_or(u8::MAX);
-        self.len = u16::try_from(reader.len).unwrap_or(u16::MAX);
-        self.dropped = reader.dropped;
-        self.problem = reader.problem;
+        read_carrier(carrier, |field| listing.read(&mut reader, field))?;
+        Ok(listing.finish(&reader))
     }
 
     /// How many members are kept.
@@ -239,36 +232,98 @@ impl<'a> BaggageView<'a> {
     /// The kept members, in order.
     #[must_use]
     pub fn iter(&self) -> Members<'a, '_> {
-        Members::new(self.kept())
-    }
-
-    /// The kept members' texts.
-    fn kept(&self) -> &[&'a [u8]] {
-        &self.kept[..usize::from(self.members)]
+        match &self.kept {
+            Kept::Joined(list) => Members::one(list),
+            Kept::Listed(kept) => Members::new(&kept[..usize::from(self.members)]),
+        }
     }
 
     /// The kept members as one list, when they lie together in one field with
     /// nothing but `,` between them: then it can be copied as it is.
     #[cfg(feature = "alloc")]
     pub(crate) fn contiguous(&self) -> Option<&'a [u8]> {
-        if self.field_count != 1 || self.dropped != 0 {
-            return None;
+        match self.kept {
+            Kept::Joined(list) => Some(list),
+            Kept::Listed(_) => None,
         }
-        let text = trim(self.first_field);
-        (text.len() == usize::from(self.len)).then_some(text)
     }
 
     /// The first kept member with the key `key` (rule [B7](crate::rules#b7));
     /// keys are case-sensitive (rule [B3](crate::rules#b3)).
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Member<'a>> {
+        let kept = match &self.kept {
+            Kept::Joined(list) => return find_member(list, key),
+            Kept::Listed(kept) => &kept[..usize::from(self.members)],
+        };
         let key = grammar::as_key(key)?;
         // Only a member with the key is read past its start.
-        let found = self
-            .kept()
-            .iter()
-            .find(|member| grammar::has_key(member, key))?;
+        let found = kept.iter().find(|member| grammar::has_key(member, key))?;
         Member::of(found)
+    }
+}
+
+/// The kept members of a view.
+#[derive(Clone, Copy, Debug)]
+// Inline on purpose: the view allocates nothing, and the common case (one field
+// read as it came) writes only the small variant.
+#[allow(clippy::large_enum_variant)]
+enum Kept<'a> {
+    /// All of them as one list, members joined by single commas, as they came in
+    /// one field (nothing dropped, no whitespace or empty entry between them).
+    Joined(&'a [u8]),
+    /// Each member, without the whitespace around it, in order: the first
+    /// `members` are set.
+    Listed([&'a [u8]; MAX_MEMBERS]),
+}
+
+/// The kept members of a view being read, noted one by one.
+struct Listing<'a> {
+    kept: [&'a [u8]; MAX_MEMBERS],
+    /// The first field that holds a kept member.
+    first_field: &'a [u8],
+    /// How many fields hold kept members.
+    field_count: u8,
+}
+
+impl<'a> Listing<'a> {
+    const NEW: Self = Self {
+        kept: [b""; MAX_MEMBERS],
+        first_field: b"",
+        field_count: 0,
+    };
+
+    /// Reads one field; `Ok(false)` once a limit is reached.
+    fn read(&mut self, reader: &mut Reader, field: &'a [u8]) -> Result<bool, Error> {
+        // The count is the reader's until the view is made.
+        let before = reader.members;
+        let (kept, mut members) = (&mut self.kept, before);
+        // The reader keeps no more than 64 members.
+        let more = reader.field(field, |member| {
+            kept[members] = member;
+            members += 1;
+        });
+        if members > before {
+            if self.field_count == 0 {
+                self.first_field = field;
+            }
+            self.field_count += 1;
+        }
+        more
+    }
+
+    /// The view of what was read: one list when the members lie together in one
+    /// field with nothing but `,` between them (members dropped from other
+    /// fields do not matter).
+    fn finish(&self, reader: &Reader) -> BaggageView<'a> {
+        let text = trim(self.first_field);
+        let joined = reader.members == 0 || (self.field_count == 1 && text.len() == reader.len);
+        let kept = if joined {
+            Kept::Joined(text)
+        } else {
+            Kept::Listed(self.kept)
+        };
+        BaggageView::with(kept, reader)
     }
 }
 
@@ -425,7 +480,6 @@ pub(crate) fn saturate(limit: usize) -> u16 {
 }
 
 /// A field without the whitespace around it.
-#[cfg(feature = "alloc")]
 fn trim(field: &[u8]) -> &[u8] {
     let lead = field.iter().take_while(|&&c| grammar::is_ows(c)).count();
     let rest = &field[lead..];
