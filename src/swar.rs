@@ -73,6 +73,34 @@ pub(crate) fn find_comma(text: &[u8], mut at: usize) -> Option<usize> {
         .map(|i| at + i)
 }
 
+/// Where the first byte of `text` at or after `at` that is one of `bytes` lies,
+/// read eight bytes at a time.
+#[inline]
+pub(crate) fn find_first_of<const N: usize>(
+    text: &[u8],
+    mut at: usize,
+    bytes: [u8; N],
+) -> Option<usize> {
+    while let Some(word) = text.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        let word = u64::from_le_bytes(*word);
+        let mut found = 0;
+        for byte in bytes {
+            let zeros = word ^ (ONES * u64::from(byte));
+            // Only lanes above a real match can be flagged wrongly: the lowest
+            // flagged lane is a match.
+            found |= zeros.wrapping_sub(ONES) & !zeros & HIGH;
+        }
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    text.get(at..)?
+        .iter()
+        .position(|c| bytes.contains(c))
+        .map(|i| at + i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +171,37 @@ mod tests {
                 assert_eq!(find_comma(&text, 0), Some(first), "{c:#04x} by {at}");
             }
         }
+    }
+
+    #[test]
+    fn find_first_of_finds_the_first_of_its_bytes_wherever_they_are() {
+        let needles = [b';', b' ', b'\t'];
+        let reference =
+            |text: &[u8], from: usize| (from..text.len()).find(|&i| needles.contains(&text[i]));
+        for c in 0..=255u8 {
+            for len in 1..=24 {
+                for at in 0..len {
+                    for from in [0, 1, 3] {
+                        // A needle two bytes on, so that a byte found wrongly
+                        // past the first match would show.
+                        let mut text = [b'a'; 24];
+                        text[at] = c;
+                        if at + 2 < len {
+                            text[at + 2] = b' ';
+                        }
+                        let text = &text[..len];
+                        let got = find_first_of(text, from, needles);
+                        assert_eq!(
+                            got,
+                            reference(text, from),
+                            "{c:#04x} at {at} of {len} from {from}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(find_first_of(b"", 0, needles), None);
+        assert_eq!(find_first_of(b"ab", 5, needles), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! [B5](crate::rules#b5)), one member at a time.
 
 use crate::error::{ErrorKind, Reason};
-use crate::swar::find_comma;
+use crate::swar::{find_comma, find_first_of};
 
 /// The byte classes as a table: bit 1 for a token character, bit 2 for a value
 /// character other than `%`.
@@ -227,14 +227,17 @@ pub(crate) fn member(text: &[u8]) -> Result<Spans, Problem> {
 /// around it, so it ends where the member does, and no value character is a
 /// `;` or whitespace.
 pub(crate) fn spans_of_valid(text: &[u8]) -> Spans {
+    // A valid member's key ends at its first `=` or whitespace.
+    let key_end = find_first_of(text, 0, [b'=', b' ', b'\t']).unwrap_or(text.len());
+    spans_after_key(text, key_end)
+}
+
+/// [`spans_of_valid`] for a member whose key is known to end at `key_end`.
+pub(crate) fn spans_after_key(text: &[u8], key_end: usize) -> Spans {
     let len = text.len();
-    let key_end = skip_token(text, 0);
-    // Past the `=`.
     let start = skip_ows(text, skip_ows(text, key_end) + 1).min(len);
-    let value_end = text[start..]
-        .iter()
-        .position(|&c| c == b';' || is_ows(c))
-        .map_or(len, |i| start + i);
+    // A valid value ends at its first `;` or whitespace.
+    let value_end = find_first_of(text, start, [b';', b' ', b'\t']).unwrap_or(len);
     Spans {
         key_end,
         value: (start, value_end),

@@ -259,7 +259,7 @@ impl<'a> BaggageView<'a> {
         let key = grammar::as_key(key)?;
         // Only a member with the key is read past its start.
         let found = kept.iter().find(|member| grammar::has_key(member, key))?;
-        Member::of(found)
+        Some(Member::with_key(found, key.len()))
     }
 }
 
@@ -332,7 +332,8 @@ impl<'a> Listing<'a> {
 /// key.
 pub(crate) fn find_member<'a>(list: &'a [u8], key: &str) -> Option<Member<'a>> {
     let key = grammar::as_key(key)?;
-    Member::of(grammar::entries(list).find(|member| grammar::has_key(member, key))?)
+    let found = grammar::entries(list).find(|member| grammar::has_key(member, key))?;
+    Some(Member::with_key(found, key.len()))
 }
 
 /// Reads the members of baggage fields in order: checks each, drops the invalid
@@ -566,6 +567,12 @@ impl<'a> Member<'a> {
     pub(crate) fn of(text: &'a [u8]) -> Option<Self> {
         let spans = grammar::spans_of_valid(text);
         Some(Self { text, spans })
+    }
+
+    /// [`of`](Self::of) for a member found by its key, `key_len` bytes long.
+    fn with_key(text: &'a [u8], key_len: usize) -> Self {
+        let spans = grammar::spans_after_key(text, key_len);
+        Self { text, spans }
     }
 
     /// The whole member as it came, without the whitespace around it.
