@@ -72,7 +72,8 @@ pub(crate) const fn decode<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N
 /// that start at multiples of 8 and in its last 8 bytes: the pieces, or parts
 /// of the pieces, in which copying the header stores it. The IDs are decoded
 /// right after extraction copied the header, and a word read across two of
-/// those pieces waits until both have been stored.
+/// those pieces waits until both have been stored. The characters must end by
+/// byte 52, where the span-id does.
 #[inline(always)]
 pub(crate) fn decode_header<const N: usize>(
     header: &[u8; HEADER_LEN],
@@ -102,14 +103,19 @@ fn header_word(header: &[u8; HEADER_LEN], at: usize) -> u64 {
     (low >> shift) | (aligned_word(header, at - at % 8 + 8) << (64 - shift))
 }
 
-/// The word at `at`, a multiple of 8; past the last whole word, the seven bytes
-/// left (the last lane zero), taken from the header's last 8 bytes.
+/// The word at `at`, a multiple of 8; past the last whole word, only its first
+/// four bytes (the rest of the span-id, the other lanes zero). Four bytes, not
+/// the eight that end the header: copies of the header often store its last
+/// eight bytes over the end of the word before, and a load of them would wait
+/// for both stores.
 #[inline(always)]
 fn aligned_word(header: &[u8; HEADER_LEN], at: usize) -> u64 {
     if at + 8 <= HEADER_LEN {
-        crate::swar::load(header, at)
-    } else {
-        crate::swar::load(header, HEADER_LEN - 8) >> 8
+        return crate::swar::load(header, at);
+    }
+    match header.split_at(at).1.first_chunk::<4>() {
+        Some(bytes) => u64::from(u32::from_le_bytes(*bytes)),
+        None => 0,
     }
 }
 
@@ -300,14 +306,15 @@ mod tests {
             if let Some(at) = bad {
                 header[at] = b'G';
             }
-            for at in 0..=HEADER_LEN - 32 {
+            // The IDs end by the span-id's end, byte 52.
+            for at in 0..=52 - 32 {
                 assert_eq!(
                     decode_header::<16>(&header, at),
                     decode::<16>(&header, at),
                     "{at} {bad:?}"
                 );
             }
-            for at in 0..=HEADER_LEN - 16 {
+            for at in 0..=52 - 16 {
                 assert_eq!(
                     decode_header::<8>(&header, at),
                     decode::<8>(&header, at),
