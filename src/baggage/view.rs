@@ -67,10 +67,14 @@ impl<'a> BaggageView<'a> {
 
     /// Reads one field, dropping invalid members.
     fn lenient(field: &'a [u8]) -> Self {
-        // Checked first without noting the members: when every member is kept
-        // and only commas lie between them, the field is the list, and the view
-        // is built where it is returned, with no table of members to fill or
-        // copy.
+        // A short field is checked first without noting the members: when every
+        // member is kept and only commas lie between them, the field is the
+        // list, and the view is built where it is returned, with no table of
+        // members to fill or copy. A long one is noted member by member, so that
+        // finding a member does not scan the whole field for commas again.
+        if field.len() > JOINED_MAX {
+            return Self::listed(field);
+        }
         let mut reader = Reader::new(Validation::Lenient, MAX_MEMBERS, MAX_BYTES);
         let _lenient_never_fails = reader.field(field, |_| {});
         let text = trim(field);
@@ -82,8 +86,9 @@ impl<'a> BaggageView<'a> {
         Self::listed(field)
     }
 
-    /// [`lenient`](Self::lenient) for a field with dropped members, whitespace
-    /// or empty entries between them: each kept member is noted.
+    /// [`lenient`](Self::lenient) for a long field, or one with dropped
+    /// members, whitespace or empty entries between them: each kept member is
+    /// noted.
     #[cold]
     #[inline(never)]
     fn listed(field: &'a [u8]) -> Self {
@@ -234,7 +239,7 @@ impl<'a> BaggageView<'a> {
     pub fn iter(&self) -> Members<'a, '_> {
         match &self.kept {
             Kept::Joined(list) => Members::one(list),
-            Kept::Listed(kept) => Members::new(&kept[..usize::from(self.members)]),
+            Kept::Listed { kept, .. } => Members::new(&kept[..usize::from(self.members)]),
         }
     }
 
@@ -244,7 +249,7 @@ impl<'a> BaggageView<'a> {
     pub(crate) fn contiguous(&self) -> Option<&'a [u8]> {
         match self.kept {
             Kept::Joined(list) => Some(list),
-            Kept::Listed(_) => None,
+            Kept::Listed { whole, .. } => whole,
         }
     }
 
@@ -254,7 +259,7 @@ impl<'a> BaggageView<'a> {
     pub fn get(&self, key: &str) -> Option<Member<'a>> {
         let kept = match &self.kept {
             Kept::Joined(list) => return find_member(list, key),
-            Kept::Listed(kept) => &kept[..usize::from(self.members)],
+            Kept::Listed { kept, .. } => &kept[..usize::from(self.members)],
         };
         let key = grammar::as_key(key)?;
         // Only a member with the key is read past its start.
@@ -262,6 +267,10 @@ impl<'a> BaggageView<'a> {
         Some(Member::with_key(found, key.len()))
     }
 }
+
+/// The longest field a view keeps as one list when it can (see
+/// [`BaggageView::lenient`]).
+const JOINED_MAX: usize = 512;
 
 /// The kept members of a view.
 #[derive(Clone, Copy, Debug)]
@@ -273,8 +282,12 @@ enum Kept<'a> {
     /// one field (nothing dropped, no whitespace or empty entry between them).
     Joined(&'a [u8]),
     /// Each member, without the whitespace around it, in order: the first
-    /// `members` are set.
-    Listed([&'a [u8]; MAX_MEMBERS]),
+    /// `members` are set. `whole` is all of them as one list when they came so,
+    /// too long to be read that way (see [`JOINED_MAX`]).
+    Listed {
+        kept: [&'a [u8]; MAX_MEMBERS],
+        whole: Option<&'a [u8]>,
+    },
 }
 
 /// The kept members of a view being read, noted one by one.
@@ -314,14 +327,17 @@ impl<'a> Listing<'a> {
 
     /// The view of what was read: one list when the members lie together in one
     /// field with nothing but `,` between them (members dropped from other
-    /// fields do not matter).
+    /// fields do not matter) and it is short.
     fn finish(&self, reader: &Reader) -> BaggageView<'a> {
         let text = trim(self.first_field);
-        let joined = reader.members == 0 || (self.field_count == 1 && text.len() == reader.len);
-        let kept = if joined {
+        let whole = reader.members == 0 || (self.field_count == 1 && text.len() == reader.len);
+        let kept = if whole && text.len() <= JOINED_MAX {
             Kept::Joined(text)
         } else {
-            Kept::Listed(self.kept)
+            Kept::Listed {
+                kept: self.kept,
+                whole: whole.then_some(text),
+            }
         };
         BaggageView::with(kept, reader)
     }
@@ -689,5 +705,54 @@ impl<'a> Property<'a> {
     pub fn decode_value_into<'b>(&self, buf: &'b mut [u8]) -> Option<Result<&'b str, Error>> {
         self.raw_value
             .map(|raw| percent::decode_into(raw.as_bytes(), buf))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use std::string::String;
+
+    fn joined(view: &BaggageView<'_>) -> bool {
+        matches!(view.kept, Kept::Joined(_))
+    }
+
+    /// A list of `n` members `k<i>=value-<i>`, joined by commas.
+    fn list(n: usize) -> String {
+        (0..n)
+            .map(|i| std::format!("k{i}=value-{i:04}"))
+            .collect::<std::vec::Vec<_>>()
+            .join(",")
+    }
+
+    #[test]
+    fn a_short_field_as_it_came_is_kept_as_one_list_and_a_long_one_member_by_member() {
+        // Up to JOINED_MAX bytes: one list, read once, from both ways in.
+        let short = "a".repeat(JOINED_MAX - 2) + "=1";
+        for text in ["k=v,l=w", short.as_str()] {
+            assert!(joined(&BaggageView::parse(text)), "{}", text.len());
+            let fields = [text.as_bytes()];
+            let view = BaggageView::parse_fields_with(fields, Validation::Lenient).unwrap();
+            assert!(joined(&view));
+        }
+        // One byte longer, or not as it came: member by member.
+        let long = "a".repeat(JOINED_MAX - 1) + "=1";
+        let spaced = "k=v, l=w";
+        for text in [long.as_str(), spaced] {
+            assert!(!joined(&BaggageView::parse(text)), "{text:.10}");
+            let fields = [text.as_bytes()];
+            let view = BaggageView::parse_fields_with(fields, Validation::Lenient).unwrap();
+            assert!(!joined(&view));
+        }
+        // Either way the same members, and a long list as it came is still one
+        // piece to copy.
+        let many = list(60);
+        assert!(many.len() > JOINED_MAX);
+        let view = BaggageView::parse(&many);
+        assert_eq!(view.len(), 60);
+        assert_eq!(view.contiguous(), Some(many.as_bytes()));
+        assert_eq!(view.get("k59").unwrap().raw_value(), "value-0059");
     }
 }
