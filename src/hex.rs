@@ -69,9 +69,9 @@ pub(crate) const fn decode<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N
 }
 
 /// [`decode`] from a context's 55-byte header, read only in the 8-byte words
-/// that start at multiples of 8 and in its last 8 bytes: the pieces, or parts
-/// of the pieces, in which copying the header stores it. The IDs are decoded
-/// right after extraction copied the header, and a word read across two of
+/// that start at multiples of 8 and in the four bytes at 48 that end the
+/// span-id: within the pieces in which copying the header stores it. The IDs
+/// are decoded right after the header was copied, and a word read across two of
 /// those pieces waits until both have been stored. The characters must end by
 /// byte 52, where the span-id does.
 #[inline(always)]
