@@ -286,6 +286,7 @@ enum Kept<'a> {
     /// too long to be read that way (see [`JOINED_MAX`]).
     Listed {
         kept: [&'a [u8]; MAX_MEMBERS],
+        #[cfg(feature = "alloc")]
         whole: Option<&'a [u8]>,
     },
 }
@@ -336,6 +337,7 @@ impl<'a> Listing<'a> {
         } else {
             Kept::Listed {
                 kept: self.kept,
+                #[cfg(feature = "alloc")]
                 whole: whole.then_some(text),
             }
         };
@@ -752,6 +754,7 @@ mod tests {
         assert!(many.len() > JOINED_MAX);
         let view = BaggageView::parse(&many);
         assert_eq!(view.len(), 60);
+        #[cfg(feature = "alloc")]
         assert_eq!(view.contiguous(), Some(many.as_bytes()));
         assert_eq!(view.get("k59").unwrap().raw_value(), "value-0059");
     }
