@@ -54,23 +54,8 @@ pub(crate) const fn in_ranges<const N: usize>(x: u64, ranges: [(u8, u8); N]) -> 
 
 /// The first `,` from `at`, a word of eight bytes at a time.
 #[inline]
-pub(crate) fn find_comma(text: &[u8], mut at: usize) -> Option<usize> {
-    const COMMAS: u64 = u64::from_le_bytes([b','; 8]);
-    while let Some(word) = text.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        // A byte of `zeros` is zero where the word has a `,`; the lowest high
-        // bit left in `found` is the first of them (the borrows that make the
-        // others wrong only go upwards).
-        let zeros = u64::from_le_bytes(*word) ^ COMMAS;
-        let found = zeros.wrapping_sub(ONES) & !zeros & (ONES << 7);
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    text.get(at..)?
-        .iter()
-        .position(|&c| c == b',')
-        .map(|i| at + i)
+pub(crate) fn find_comma(text: &[u8], at: usize) -> Option<usize> {
+    find_first_of(text, at, [b','])
 }
 
 /// Where the first byte of `text` at or after `at` that is one of `bytes` lies,
@@ -85,9 +70,10 @@ pub(crate) fn find_first_of<const N: usize>(
         let word = u64::from_le_bytes(*word);
         let mut found = 0;
         for byte in bytes {
+            // A byte of `zeros` is zero where the word holds `byte`; the lowest
+            // high bit left in `found` is the first match (the borrows that make
+            // others wrong only go upwards).
             let zeros = word ^ (ONES * u64::from(byte));
-            // Only lanes above a real match can be flagged wrongly: the lowest
-            // flagged lane is a match.
             found |= zeros.wrapping_sub(ONES) & !zeros & HIGH;
         }
         if found != 0 {

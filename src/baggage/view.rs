@@ -77,13 +77,10 @@ impl<'a> BaggageView<'a> {
         }
         let mut reader = Reader::new(Validation::Lenient, MAX_MEMBERS, MAX_BYTES);
         let _lenient_never_fails = reader.field(field, |_| {});
-        let text = trim(field);
-        // Nothing else fits between the members (a dropped one, whitespace,
-        // an empty entry) when the field is as long as they are joined.
-        if text.len() == reader.len {
-            return Self::with(Kept::Joined(text), &reader);
+        match as_list(field, &reader) {
+            Some(list) => Self::with(Kept::Joined(list), &reader),
+            None => Self::listed(field),
         }
-        Self::listed(field)
     }
 
     /// [`lenient`](Self::lenient) for a long field, or one with dropped
@@ -330,19 +327,29 @@ impl<'a> Listing<'a> {
     /// field with nothing but `,` between them (members dropped from other
     /// fields do not matter) and it is short.
     fn finish(&self, reader: &Reader) -> BaggageView<'a> {
-        let text = trim(self.first_field);
-        let whole = reader.members == 0 || (self.field_count == 1 && text.len() == reader.len);
-        let kept = if whole && text.len() <= JOINED_MAX {
-            Kept::Joined(text)
-        } else {
-            Kept::Listed {
+        // No field with members: the empty list.
+        let whole = match self.field_count {
+            0 | 1 => as_list(self.first_field, reader),
+            _ => None,
+        };
+        let kept = match whole {
+            Some(list) if list.len() <= JOINED_MAX => Kept::Joined(list),
+            _ => Kept::Listed {
                 kept: self.kept,
                 #[cfg(feature = "alloc")]
-                whole: whole.then_some(text),
-            }
+                whole,
+            },
         };
         BaggageView::with(kept, reader)
     }
+}
+
+/// `field`, without the whitespace around it, when it is the list of the members
+/// `reader` kept from it: nothing else fits between them (a dropped member,
+/// whitespace, an empty entry) when the field is as long as they are joined.
+fn as_list<'a>(field: &'a [u8], reader: &Reader) -> Option<&'a [u8]> {
+    let text = trim(field);
+    (text.len() == reader.len).then_some(text)
 }
 
 /// The first member with the key `key` in `list`, valid members joined by commas
