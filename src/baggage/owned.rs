@@ -158,6 +158,15 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
         let buf = &mut self.buf;
         let len = &mut self.bytes;
         // The reader keeps no more than `BYTES` bytes, separators included.
+        if reader.plain_field(field) {
+            if *len > 0 && !field.is_empty() {
+                buf[*len] = b',';
+                *len += 1;
+            }
+            buf[*len..*len + field.len()].copy_from_slice(field);
+            *len += field.len();
+            return Ok(true);
+        }
         reader.field(field, |member| {
             if *len > 0 {
                 buf[*len] = b',';

@@ -76,7 +76,9 @@ impl<'a> BaggageView<'a> {
             return Self::listed(field);
         }
         let mut reader = Reader::new(Validation::Lenient, MAX_MEMBERS, MAX_BYTES);
-        let _lenient_never_fails = reader.field(field, |_| {});
+        if !reader.plain_field(field) {
+            let _lenient_never_fails = reader.field(field, |_| {});
+        }
         match as_list(field, &reader) {
             Some(list) => Self::with(Kept::Joined(list), &reader),
             None => Self::listed(field),
@@ -462,6 +464,29 @@ impl Reader {
         }
     }
 
+    /// Reads all of `bytes` at once when it is a plain list (see
+    /// [`grammar::plain_list`]) that fits beside what was read, which the caller
+    /// then keeps whole: `true`, and the counts are as [`field`](Self::field)
+    /// would leave them. `false`, with nothing read, for anything else.
+    pub(crate) fn plain_field(&mut self, bytes: &[u8]) -> bool {
+        let joined = self.len + usize::from(self.members > 0) + bytes.len();
+        // A long field is read member by member, which scans long values
+        // faster.
+        if bytes.len() > JOINED_MAX || joined > self.max_bytes {
+            return false;
+        }
+        let Some(members) = grammar::plain_list(bytes, self.max_members - self.members) else {
+            return false;
+        };
+        self.base = self.base.saturating_add(bytes.len() + 1);
+        if members > 0 {
+            self.seen += members;
+            self.members += members;
+            self.len = joined;
+        }
+        true
+    }
+
     fn drop_member(&mut self, error: Error) {
         if self.problem.is_none() {
             self.problem = Some(error);
@@ -764,5 +789,81 @@ mod tests {
         #[cfg(feature = "alloc")]
         assert_eq!(view.contiguous(), Some(many.as_bytes()));
         assert_eq!(view.get("k59").unwrap().raw_value(), "value-0059");
+    }
+
+    /// The reader's counts, all of them.
+    fn counts(reader: &Reader) -> (usize, usize, usize, usize, u32, Option<Error>) {
+        (
+            reader.base,
+            reader.seen,
+            reader.members,
+            reader.len,
+            reader.dropped,
+            reader.problem,
+        )
+    }
+
+    #[test]
+    fn a_plain_field_leaves_the_counts_a_reading_member_by_member_does() {
+        let first = list(3);
+        for (before, field) in [
+            ("", "a=1"),
+            ("", ""),
+            ("x=1", "a=1,b=%41;p"),
+            (first.as_str(), "a=1"),
+            (first.as_str(), ""),
+        ] {
+            let mut fast = Reader::new(Validation::Lenient, 6, 64);
+            let mut slow = Reader::new(Validation::Lenient, 6, 64);
+            for reader in [&mut fast, &mut slow] {
+                assert!(reader.field(before.as_bytes(), |_| {}).unwrap());
+            }
+            assert!(fast.plain_field(field.as_bytes()), "{field}");
+            assert!(slow.field(field.as_bytes(), |_| {}).unwrap());
+            assert_eq!(counts(&fast), counts(&slow), "{before} {field}");
+            // A member dropped after it is numbered and placed alike.
+            for reader in [&mut fast, &mut slow] {
+                let _ = reader.field(b"ok=1,bad", |_| {});
+            }
+            assert_eq!(counts(&fast), counts(&slow), "{before} {field}");
+            assert!(fast.problem.is_some());
+        }
+    }
+
+    #[test]
+    fn a_plain_field_past_a_limit_is_left_to_the_reading_member_by_member() {
+        // Members: three fit beside one, not four.
+        let mut reader = Reader::new(Validation::Lenient, 4, 64);
+        assert!(reader.plain_field(b"a=1"));
+        let before = counts(&reader);
+        assert!(!reader.plain_field(b"b=1,c=2,d=3,e=4"));
+        assert_eq!(counts(&reader), before);
+        assert!(reader.plain_field(b"b=1,c=2,d=3"));
+        assert_eq!(reader.members, 4);
+        // Bytes: `a=1` and `,b=2` make 7.
+        for (max, fits) in [(6, false), (7, true)] {
+            let mut reader = Reader::new(Validation::Lenient, 64, max);
+            assert!(reader.plain_field(b"a=1"));
+            assert_eq!(reader.plain_field(b"b=2"), fits, "{max}");
+        }
+        // A long field is read member by member, however plain.
+        let mut long = String::from("k=");
+        long.extend(core::iter::repeat_n('v', JOINED_MAX - 2));
+        for (field, plain) in [(long.clone() + "v", false), (long, true)] {
+            let mut reader = Reader::new(Validation::Lenient, 64, MAX_BYTES);
+            assert_eq!(
+                reader.plain_field(field.as_bytes()),
+                plain,
+                "{}",
+                field.len()
+            );
+        }
+        // Anything but a plain list is left too.
+        let mut reader = Reader::new(Validation::Lenient, 64, MAX_BYTES);
+        assert!(!reader.plain_field(b"a=1, b=2"));
+        assert_eq!(
+            counts(&reader),
+            counts(&Reader::new(Validation::Lenient, 64, MAX_BYTES))
+        );
     }
 }
