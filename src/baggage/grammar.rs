@@ -296,6 +296,7 @@ pub(crate) fn spans_of_valid(text: &[u8]) -> Spans {
 }
 
 /// [`spans_of_valid`] for a member whose key is known to end at `key_end`.
+#[inline(always)]
 pub(crate) fn spans_after_key(text: &[u8], key_end: usize) -> Spans {
     let len = text.len();
     let start = skip_ows(text, skip_ows(text, key_end) + 1).min(len);
