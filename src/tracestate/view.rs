@@ -7,7 +7,7 @@ use core::marker::PhantomData;
 use crate::error::Error;
 
 use super::Validation;
-use super::grammar::{Raw, Scan, Trusted, count_trusted, text};
+use super::grammar::{self, Raw, Scan, Trusted, count_trusted, text};
 
 /// A validated, zero-copy view of a tracestate given as one or several header fields.
 ///
@@ -124,6 +124,21 @@ impl<'a, I: Iterator<Item = &'a [u8]> + Clone> TraceStateView<'a, I> {
         validation: Validation,
     ) -> Result<Self, Error> {
         let fields = fields.into_iter();
+        // One field written plainly, the common case, is read in one pass.
+        let mut rest = fields.clone();
+        let plain = match (rest.next(), rest.next()) {
+            (Some(only), None) => grammar::plain(only, b""),
+            _ => None,
+        };
+        if let Some(plain) = plain {
+            return Ok(Self {
+                fields,
+                validation,
+                // At most 32.
+                len: u8::try_from(plain.members).unwrap_or(u8::MAX),
+                _borrow: PhantomData,
+            });
+        }
         let mut len = 0u8;
         for member in Scan::new(fields.clone(), validation) {
             member?;
