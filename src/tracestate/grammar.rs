@@ -675,6 +675,9 @@ mod tests {
         at_limit.push(b'=');
         at_limit.extend_from_slice(&long_value[1..]);
         assert_eq!(plain(&at_limit, b"").map(|p| p.members), Some(1));
+        // The limits hold for each member wherever it starts.
+        let second = [b"a=1,", &at_limit[..], b",", &at_limit[..]].concat();
+        assert_eq!(plain(&second, b"").map(|p| p.members), Some(3));
         for (key, value) in [
             (&long_key[..], &long_value[1..]),
             (&long_key[1..], &long_value[..]),
@@ -709,5 +712,16 @@ mod tests {
             checked += usize::from(found.is_some_and(|p| p.members > 0));
         }
         assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
+    fn noting_says_none_for_a_list_without_members() {
+        for field in [&b""[..], b" ", b",,", b"\t,"] {
+            assert_eq!(validate_noting(field, b"ot"), Ok(None), "{field:?}");
+        }
+        for (field, value) in [(&b"a=1"[..], None), (b"a=1,ot=th:8", Some((7, 11)))] {
+            let noted = Some(Noted { value });
+            assert_eq!(validate_noting(field, b"ot"), Ok(noted), "{field:?}");
+        }
     }
 }
