@@ -332,6 +332,11 @@ impl TraceParent {
 #[inline(never)]
 const fn diagnose(s: &[u8]) -> Error {
     use ErrorKind::{ParentId, TraceFlags as Flags, TraceId as Trace, Trailing, Version};
+    // Version `ff` (rule T3), told before anything else is read: its digits are
+    // valid, so nothing before it could be the first problem.
+    if let [b'f', b'f', ..] = s {
+        return Error::new(Version, Reason::Forbidden, 0);
+    }
     // Each hex field, then the byte that must follow it.
     let fields = [
         (0, 2, Version),
@@ -345,11 +350,7 @@ const fn diagnose(s: &[u8]) -> Error {
         if let Err(e) = hex_field(s, at, width, kind) {
             return e;
         }
-        let is_version = matches!(kind, Version);
-        if is_version && s[0] == b'f' && s[1] == b'f' {
-            return Error::new(Version, Reason::Forbidden, 0);
-        }
-        if !is_version && all_zeros(s, at, width) {
+        if !matches!(kind, Version) && all_zeros(s, at, width) {
             return Error::new(kind, Reason::Zero, at);
         }
         let sep = at + width;
