@@ -68,22 +68,37 @@ pub(crate) const fn decode<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N
     from_words(&words)
 }
 
-/// [`decode`] from a context's 55-byte header, read only in the 8-byte words
-/// that start at multiples of 8 and in the four bytes at 48 that end the
-/// span-id: within the pieces in which copying the header stores it. The IDs
-/// are decoded right after the header was copied, and a word read across two of
-/// those pieces waits until both have been stored. The characters must end by
-/// byte 52, where the span-id does.
+/// The trace-id of a context's 55-byte header (a valid `traceparent`), read only
+/// in the 8-byte words that start at multiples of 8: within the pieces in which
+/// copying the header stores it. The IDs are decoded right after the header was
+/// copied, and a word read across two of those pieces waits until both have
+/// been stored. Each word is decoded on its own before the values are put
+/// together, so that the compiler cannot merge two aligned loads back into one
+/// that straddles them.
 #[inline(always)]
-pub(crate) fn decode_header<const N: usize>(
-    header: &[u8; HEADER_LEN],
-    at: usize,
-) -> Option<[u8; N]> {
-    let mut words = [0u64; MAX_WORDS];
-    for (k, word) in words.iter_mut().take(N / 4).enumerate() {
-        *word = header_word(header, at + 8 * k);
-    }
-    from_words(&words)
+pub(crate) fn header_trace_id(header: &[u8; HEADER_LEN]) -> u128 {
+    // Characters 0..32, then 32..40; the trace-id is 3..35.
+    let head = [0, 8, 16, 24].into_iter().fold(0u128, |v, at| {
+        (v << 32) | u128::from(header_value(header, at))
+    });
+    (head << 12) | u128::from(header_value(header, 32) >> 20)
+}
+
+/// The span-id of a context's header, read as [`header_trace_id`] reads the
+/// trace-id: characters 36..52, from the words at 32 and 40 and the four
+/// characters at 48.
+#[inline(always)]
+pub(crate) fn header_span_id(header: &[u8; HEADER_LEN]) -> u64 {
+    let [a, b, c] = [32, 40, 48].map(|at| u64::from(header_value(header, at)));
+    (a << 48) | (b << 16) | (c >> 16)
+}
+
+/// The eight characters at `at` (a multiple of 8) of a valid header as the
+/// number they spell in hex, the first the most significant; past the last
+/// whole word, the four characters there in the top half.
+#[inline(always)]
+fn header_value(header: &[u8; HEADER_LEN], at: usize) -> u32 {
+    decode_word(aligned_word(header, at)).0
 }
 
 /// The most words of eight characters one ID spells (a trace-id's 32).
@@ -91,17 +106,6 @@ const MAX_WORDS: usize = 4;
 
 /// The length of a context's header, a `traceparent` of version `00`.
 const HEADER_LEN: usize = crate::TraceParent::LEN;
-
-/// The eight bytes at `at` in `header`, from its aligned words.
-#[inline(always)]
-fn header_word(header: &[u8; HEADER_LEN], at: usize) -> u64 {
-    let shift = (at % 8) * 8;
-    let low = aligned_word(header, at - at % 8);
-    if shift == 0 {
-        return low;
-    }
-    (low >> shift) | (aligned_word(header, at - at % 8 + 8) << (64 - shift))
-}
 
 /// The word at `at`, a multiple of 8; past the last whole word, only its first
 /// four bytes (the rest of the span-id, the other lanes zero). Four bytes, not
@@ -285,41 +289,20 @@ mod tests {
     }
 
     #[test]
-    fn a_header_decodes_from_its_aligned_words_as_from_anywhere() {
-        // Every byte different, so that a word taken from the wrong place shows;
-        // hex digits except where one is made invalid below.
+    fn a_headers_ids_decode_from_its_aligned_words_as_from_their_places() {
+        // Headers of hex digits throughout, every one different from the next,
+        // so that a character taken from the wrong place shows.
         let digits = b"0123456789abcdef";
-        let mut header = [0u8; HEADER_LEN];
-        for (i, c) in header.iter_mut().enumerate() {
-            *c = digits[(i * 7 + 3) % 16];
-        }
-        for bad in [
-            None,
-            Some(0),
-            Some(9),
-            Some(40),
-            Some(47),
-            Some(48),
-            Some(54),
-        ] {
-            let mut header = header;
-            if let Some(at) = bad {
-                header[at] = b'G';
-            }
-            // The IDs end by the span-id's end, byte 52.
-            for at in 0..=52 - 32 {
-                assert_eq!(
-                    decode_header::<16>(&header, at),
-                    decode::<16>(&header, at),
-                    "{at} {bad:?}"
-                );
-            }
-            for at in 0..=52 - 16 {
-                assert_eq!(
-                    decode_header::<8>(&header, at),
-                    decode::<8>(&header, at),
-                    "{at} {bad:?}"
-                );
+        for step in [1, 3, 5, 7, 11, 13] {
+            for offset in 0..16 {
+                let mut header = [0u8; HEADER_LEN];
+                for (i, c) in header.iter_mut().enumerate() {
+                    *c = digits[(i * step + offset) % 16];
+                }
+                let trace = decode::<16>(&header, 3).map(u128::from_be_bytes);
+                assert_eq!(Some(header_trace_id(&header)), trace, "{step} {offset}");
+                let span = decode::<8>(&header, 36).map(u64::from_be_bytes);
+                assert_eq!(Some(header_span_id(&header)), span, "{step} {offset}");
             }
         }
     }

@@ -23,7 +23,7 @@ use crate::id::{SpanId, TraceId};
 use crate::random::IdSource;
 use crate::response::SERVER_TIMING_LEN;
 use crate::sampling::{Decision, Input, OtUpdate, Parent, Sampler};
-use crate::traceparent::{FLAGS_AT, PARENT_ID_AT, TRACE_ID_AT, TraceParent};
+use crate::traceparent::{FLAGS_AT, PARENT_ID_AT, TraceParent};
 use crate::tracestate::{TraceState, TraceStateView};
 
 /// A context with its tracestate inline, for targets without an allocator: the
@@ -235,9 +235,7 @@ impl<S: Storage> Context<S> {
     #[must_use]
     pub fn trace_id(&self) -> TraceId {
         // The header holds a valid, non-zero trace-id: the fallback is never taken.
-        hex::decode_header::<16>(&self.header, TRACE_ID_AT)
-            .and_then(TraceId::from_bytes)
-            .unwrap_or(TraceId::MIN)
+        TraceId::from_u128(hex::header_trace_id(&self.header)).unwrap_or(TraceId::MIN)
     }
 
     /// The span-id: for an extracted context the caller's span, for a child the new
@@ -245,9 +243,7 @@ impl<S: Storage> Context<S> {
     #[must_use]
     pub fn span_id(&self) -> SpanId {
         // The header holds a valid, non-zero span-id: the fallback is never taken.
-        hex::decode_header::<8>(&self.header, PARENT_ID_AT)
-            .and_then(SpanId::from_bytes)
-            .unwrap_or(SpanId::MIN)
+        SpanId::from_u64(hex::header_span_id(&self.header)).unwrap_or(SpanId::MIN)
     }
 
     /// The trace-flags (reserved bits of an extracted context included, as read;
