@@ -112,7 +112,7 @@ impl TraceParent {
         let (start, s) = trim_ows(input);
         match Self::parse_trimmed(s) {
             Some(tp) => Ok(tp),
-            None => Err(diagnose(s).shifted(start)),
+            None => Err(fault_error(diagnose(s), start)),
         }
     }
 
@@ -123,7 +123,7 @@ impl TraceParent {
         let (start, s) = trim_ows(input);
         match (Self::parse_trimmed(s), s.first_chunk::<{ Self::LEN }>()) {
             (Some(tp), Some(text)) => Ok((tp, text)),
-            _ => Err(diagnose(s).shifted(start)),
+            _ => Err(fault_error(diagnose(s), start)),
         }
     }
 
@@ -170,7 +170,7 @@ impl TraceParent {
     pub(crate) const fn parse_exact(s: &[u8]) -> Result<Self, Error> {
         match Self::parse_trimmed(s) {
             Some(tp) => Ok(tp),
-            None => Err(diagnose(s)),
+            None => Err(fault_error(diagnose(s), 0)),
         }
     }
 
@@ -326,16 +326,29 @@ impl TraceParent {
     }
 }
 
+/// A problem [`diagnose`] found: the field, the reason and the offset. Small
+/// enough to come back from a call in registers: an [`Error`] returned through
+/// memory and read back at once in wider loads than it was stored with stalled
+/// the diagnosis.
+type Fault = (ErrorKind, Reason, usize);
+
+/// The error for a problem found at `at` in the text that starts `start` bytes
+/// into the input.
+#[inline(always)]
+const fn fault_error((kind, reason, at): Fault, start: usize) -> Error {
+    Error::new(kind, reason, at.saturating_add(start))
+}
+
 /// Explains why [`TraceParent::parse_trimmed`] refused `s`: the first problem in
 /// reading order. Offsets are relative to `s`.
 #[cold]
 #[inline(never)]
-const fn diagnose(s: &[u8]) -> Error {
+const fn diagnose(s: &[u8]) -> Fault {
     use ErrorKind::{ParentId, TraceFlags as Flags, TraceId as Trace, Trailing, Version};
     // Version `ff` (rule T3), told before anything else is read: its digits are
     // valid, so nothing before it could be the first problem.
     if let [b'f', b'f', ..] = s {
-        return Error::new(Version, Reason::Forbidden, 0);
+        return (Version, Reason::Forbidden, 0);
     }
     // Each hex field, then the byte that must follow it.
     let fields = [
@@ -351,20 +364,20 @@ const fn diagnose(s: &[u8]) -> Error {
             return e;
         }
         if !matches!(kind, Version) && all_zeros(s, at, width) {
-            return Error::new(kind, Reason::Zero, at);
+            return (kind, Reason::Zero, at);
         }
         let sep = at + width;
         if sep >= s.len() {
-            return Error::new(kind, Reason::End, sep);
+            return (kind, Reason::End, sep);
         }
         let c = s[sep];
         if c == b'-' {
             continue;
         }
         if hex::digit(c).is_some() {
-            return Error::new(kind, Reason::TooLong(width as u16), sep);
+            return (kind, Reason::TooLong(width as u16), sep);
         }
-        return Error::new(kind, Reason::Separator(c), sep);
+        return (kind, Reason::Separator(c), sep);
     }
     if let Err(e) = hex_field(s, FLAGS_AT, 2, Flags) {
         return e;
@@ -373,15 +386,15 @@ const fn diagnose(s: &[u8]) -> Error {
     if end >= s.len() {
         // Unreachable when the fast path and this function agree, which the
         // property tests check; an error is still the safe answer.
-        return Error::new(Trailing, Reason::End, end);
+        return (Trailing, Reason::End, end);
     }
     let c = s[end];
     if hex::digit(c).is_some() {
-        Error::new(Flags, Reason::TooLong(2), end)
+        (Flags, Reason::TooLong(2), end)
     } else if s[0] == b'0' && s[1] == b'0' {
-        Error::new(Trailing, Reason::AfterVersion00(c), end)
+        (Trailing, Reason::AfterVersion00(c), end)
     } else {
-        Error::new(Trailing, Reason::Separator(c), end)
+        (Trailing, Reason::Separator(c), end)
     }
 }
 
@@ -398,7 +411,7 @@ const fn all_zeros(s: &[u8], at: usize, width: usize) -> bool {
 }
 
 /// Checks that `s[at..at + width]` is lowercase hex.
-const fn hex_field(s: &[u8], at: usize, width: usize, kind: ErrorKind) -> Result<(), Error> {
+const fn hex_field(s: &[u8], at: usize, width: usize, kind: ErrorKind) -> Result<(), Fault> {
     // Skip whole words of valid digits, then look at the rest byte by byte.
     let end = at + width;
     let limit = if end < s.len() { end } else { s.len() };
@@ -409,14 +422,14 @@ const fn hex_field(s: &[u8], at: usize, width: usize, kind: ErrorKind) -> Result
     let mut i = from;
     while i < end {
         if i >= s.len() {
-            return Err(Error::new(kind, Reason::End, s.len()));
+            return Err((kind, Reason::End, s.len()));
         }
         let c = s[i];
         if c == b'-' && i > at {
-            return Err(Error::new(kind, Reason::TooShort(width as u16), i));
+            return Err((kind, Reason::TooShort(width as u16), i));
         }
         if hex::digit(c).is_none() {
-            return Err(Error::new(kind, Reason::Invalid(c), i));
+            return Err((kind, Reason::Invalid(c), i));
         }
         i += 1;
     }
