@@ -186,7 +186,7 @@ mod thread {
 
     /// The default ID source (feature `std`): a generator per thread, seeded once
     /// from the operating system's randomness. A zero-sized handle: make one
-    /// anywhere with `ThreadIds`, it costs nothing.
+    /// anywhere with `ThreadIds` (or `ThreadIds::new()`), it costs nothing.
     ///
     /// ```
     /// use tracecontext::{IdSource, ThreadIds};
@@ -198,6 +198,14 @@ mod thread {
     /// ```
     #[derive(Clone, Copy, Debug, Default)]
     pub struct ThreadIds;
+
+    impl ThreadIds {
+        /// A handle on this thread's generator, the same as writing `ThreadIds`.
+        #[must_use]
+        pub const fn new() -> Self {
+            Self
+        }
+    }
 
     impl IdSource for ThreadIds {
         #[inline]

@@ -79,6 +79,8 @@ fn public_types_are_send_sync_and_have_their_traits() {
         owned_value::<tracecontext::Context<Borrowed<'static>>>();
         owned_value::<InlineContext<64>>();
         owned_value::<InlineContext>();
+        display::<tracecontext::Context<Borrowed<'static>>>();
+        display::<InlineContext>();
         storage::<Borrowed<'static>>();
         storage::<TraceState<64>>();
         cloned::<Borrowed<'static>>();
@@ -607,6 +609,33 @@ fn traceparent_conversions_and_formatting() {
         tp.with_flags(TraceFlags::NONE).to_string(),
         format!("00-{TRACE}-{SPAN}-00")
     );
+}
+
+#[test]
+fn a_context_displays_the_traceparent_it_sends() {
+    let incoming = [("traceparent", TP), ("tracestate", "a=1")];
+    let Extracted::Continued { parent, .. } = tracecontext::extract(&incoming) else {
+        panic!("a valid traceparent");
+    };
+    assert_eq!(parent.to_string(), TP);
+    let child = parent.child_with_span_id(SpanId::from_static("53995c3f42cd8ad8"));
+    assert_eq!(
+        child.to_string(),
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-53995c3f42cd8ad8-01"
+    );
+    // Width and alignment apply, as for the other IDs.
+    assert_eq!(format!("[{child:>57}]"), format!("[  {child}]"));
+    #[cfg(feature = "alloc")]
+    {
+        let owned = child.clone().into_owned();
+        assert_eq!(owned.to_string(), child.to_string());
+    }
+    #[cfg(feature = "std")]
+    {
+        use tracecontext::ThreadIds;
+        let mut ids = ThreadIds::new();
+        assert_ne!(ids.span_id(), ThreadIds.span_id());
+    }
 }
 
 #[test]

@@ -581,6 +581,28 @@ impl<S: Storage> fmt::Debug for Context<S> {
     }
 }
 
+impl<S: Storage> fmt::Display for Context<S> {
+    /// The `traceparent` this context sends, as a log line would show it; the
+    /// tracestate is left out (it is [`tracestate`](Context::tracestate)).
+    ///
+    /// ```
+    /// use tracecontext::{Context, SpanId, TraceFlags, TraceId};
+    ///
+    /// let context = Context::new(
+    ///     TraceId::from_static("4bf92f3577b34da6a3ce929d0e0e4736"),
+    ///     SpanId::from_static("00f067aa0ba902b7"),
+    ///     TraceFlags::SAMPLED,
+    /// );
+    /// assert_eq!(
+    ///     context.to_string(),
+    ///     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(header_text(&self.header))
+    }
+}
+
 impl<S: Storage, T: Storage> PartialEq<Context<T>> for Context<S> {
     /// Contexts are equal when they send the same headers, have the same flags as
     /// read, and have the same origin (remote, or local with the same parent span),
