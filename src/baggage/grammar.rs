@@ -166,15 +166,26 @@ fn key(text: &[u8], at: usize, kind: ErrorKind) -> Result<usize, Problem> {
 /// The end of a run of value characters from `at`, each `%` followed by two hex
 /// digits (rule B5).
 #[inline(always)]
-fn value(text: &[u8], mut at: usize, kind: ErrorKind) -> Result<usize, Problem> {
+fn value(text: &[u8], at: usize, kind: ErrorKind) -> Result<usize, Problem> {
+    value_with(text, at, skip_plain).map_err(|at| (kind, Reason::BadEscape, at))
+}
+
+/// [`value`] with `skip` to pass the characters written as they are; the error
+/// is where a `%` lacks its two hex digits.
+#[inline(always)]
+fn value_with(
+    text: &[u8],
+    mut at: usize,
+    skip: impl Fn(&[u8], usize) -> usize,
+) -> Result<usize, usize> {
     loop {
-        at = skip_plain(text, at);
+        at = skip(text, at);
         if text.get(at) != Some(&b'%') {
             return Ok(at);
         }
         let hex = |i: usize| text.get(i).is_some_and(u8::is_ascii_hexdigit);
         if !(hex(at + 1) && hex(at + 2)) {
-            return Err((kind, Reason::BadEscape, at));
+            return Err(at);
         }
         at += 3;
     }
@@ -223,30 +234,17 @@ pub(crate) fn member(text: &[u8]) -> Result<Spans, Problem> {
 }
 
 /// The end of a value from `at` in a plain list (see [`plain_list`]), or `None`
-/// for a `%` without two hex digits after it.
+/// for a `%` without two hex digits after it. Values in a short list are short:
+/// the characters written as they are are passed a byte at a time.
 #[inline(always)]
-fn plain_value(text: &[u8], mut at: usize) -> Option<usize> {
-    loop {
-        // Values in a short list are short: a byte at a time.
+fn plain_value(text: &[u8], at: usize) -> Option<usize> {
+    let bytewise = |text: &[u8], mut at: usize| {
         while text.get(at).copied().is_some_and(is_plain) {
             at += 1;
         }
-        if text.get(at) != Some(&b'%') {
-            return Some(at);
-        }
-        let hex = |i: usize| text.get(i).is_some_and(u8::is_ascii_hexdigit);
-        if !(hex(at + 1) && hex(at + 2)) {
-            return None;
-        }
-        at += 3;
-    }
-}
-
-/// The end of a key from `at` in a plain list, or `None` when it is empty.
-#[inline(always)]
-fn plain_key(text: &[u8], at: usize) -> Option<usize> {
-    let end = skip_token(text, at);
-    (end > at).then_some(end)
+        at
+    };
+    value_with(text, at, bytewise).ok()
 }
 
 /// How many members `text` holds when it is a plain list of at most `max`
@@ -262,13 +260,13 @@ pub(crate) fn plain_list(text: &[u8], max: usize) -> Option<usize> {
     let mut members = 0;
     let mut at = 0;
     loop {
-        at = plain_key(text, at)?;
+        at = key(text, at, ErrorKind::Key).ok()?;
         if text.get(at) != Some(&b'=') {
             return None;
         }
         at = plain_value(text, at + 1)?;
         while text.get(at) == Some(&b';') {
-            at = plain_key(text, at + 1)?;
+            at = key(text, at + 1, ErrorKind::Property).ok()?;
             if text.get(at) == Some(&b'=') {
                 at = plain_value(text, at + 1)?;
             }

@@ -158,23 +158,22 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
         let buf = &mut self.buf;
         let len = &mut self.bytes;
         // The reader keeps no more than `BYTES` bytes, separators included.
-        if reader.plain_field(field) {
-            if *len > 0 && !field.is_empty() {
-                buf[*len] = b',';
-                *len += 1;
-            }
-            buf[*len..*len + field.len()].copy_from_slice(field);
-            *len += field.len();
-            return Ok(true);
-        }
-        reader.field(field, |member| {
+        let mut append = |members: &[u8]| {
             if *len > 0 {
                 buf[*len] = b',';
                 *len += 1;
             }
-            buf[*len..*len + member.len()].copy_from_slice(member);
-            *len += member.len();
-        })
+            buf[*len..*len + members.len()].copy_from_slice(members);
+            *len += members.len();
+        };
+        // A plain field is kept whole; an empty one adds nothing.
+        if reader.plain_field(field) {
+            if !field.is_empty() {
+                append(field);
+            }
+            return Ok(true);
+        }
+        reader.field(field, append)
     }
 
     fn finish(&mut self, reader: &Reader) {
@@ -386,7 +385,7 @@ impl<const BYTES: usize, const MEMBERS: usize> InlineBaggage<BYTES, MEMBERS> {
     /// assert_eq!(baggage.as_str(), "tenant=acme,debug=1");
     /// ```
     pub fn retain(&mut self, mut keep: impl FnMut(&Member<'_>) -> bool) {
-        self.retain_members(|member| Member::of(member).is_some_and(|member| keep(&member)));
+        self.retain_members(|member| keep(&Member::of(member)));
     }
 
     /// Keeps only the members whose text `keep` accepts, in order.

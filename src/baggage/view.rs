@@ -76,9 +76,10 @@ impl<'a> BaggageView<'a> {
             return Self::listed(field);
         }
         let mut reader = Reader::new(Validation::Lenient, MAX_MEMBERS, MAX_BYTES);
-        if !reader.plain_field(field) {
-            let _lenient_never_fails = reader.field(field, |_| {});
+        if reader.plain_field(field) {
+            return Self::with(Kept::Joined(field), &reader);
         }
+        let _lenient_never_fails = reader.field(field, |_| {});
         match as_list(field, &reader) {
             Some(list) => Self::with(Kept::Joined(list), &reader),
             None => Self::listed(field),
@@ -585,10 +586,9 @@ impl<'a> Iterator for Members<'a, '_> {
     fn next(&mut self) -> Option<Member<'a>> {
         if let Some((first, kept)) = self.kept.split_first() {
             self.kept = kept;
-            return Member::of(first);
+            return Some(Member::of(first));
         }
-        // A valid member is ASCII, so it is text.
-        Member::of(self.list.next()?)
+        self.list.next().map(Member::of)
     }
 }
 
@@ -614,9 +614,9 @@ impl fmt::Debug for Member<'_> {
 impl<'a> Member<'a> {
     /// A member read from text known to be one valid member, without the
     /// whitespace around it: its parts are found, not checked again.
-    pub(crate) fn of(text: &'a [u8]) -> Option<Self> {
+    pub(crate) fn of(text: &'a [u8]) -> Self {
         let spans = grammar::spans_of_valid(text);
-        Some(Self { text, spans })
+        Self { text, spans }
     }
 
     /// [`of`](Self::of) for a member found by its key, `key_len` bytes long.

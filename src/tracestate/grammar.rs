@@ -519,6 +519,8 @@ pub(super) fn plain(field: &[u8], key: &[u8]) -> Option<Plain> {
     if field.is_empty() {
         return Some(Plain { members, value });
     }
+    // The walk's `scan_key` and `scan_value` say the same of a member, but
+    // through their errors they cost this loop 8% of a 32-member hop.
     loop {
         let start = at;
         if class(*field.get(start)?) & KEY_FIRST == 0 {
