@@ -60,8 +60,14 @@ pub fn extract<'a>(carrier: impl Extractor<'a>) -> Extracted<'a> {
 
 /// What [`extract`] found in a request.
 ///
-/// `Display` gives a one-line account for logs, such as
-/// `invalid traceparent, new trace: traceparent: all zeros is not allowed in trace-id at byte 3`.
+/// `Display` gives a one-line account for logs:
+///
+/// | found | `Display` |
+/// |---|---|
+/// | `Continued` | `continued trace 4bf92f3577b34da6a3ce929d0e0e4736` |
+/// | `Continued`, `tracestate` dropped | `continued trace 4bf92f3577b34da6a3ce929d0e0e4736, tracestate dropped: tracestate: invalid character 'B' in key of member 2 at byte 4` |
+/// | `Missing` | `no traceparent, new trace` |
+/// | `Invalid` | `invalid traceparent, new trace: traceparent: all zeros is not allowed in trace-id at byte 3` |
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 #[allow(clippy::large_enum_variant)] // inline on purpose: extraction never allocates

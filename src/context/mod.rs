@@ -569,6 +569,9 @@ impl<S: Storage> Clone for Context<S> {
     }
 }
 
+/// Every field: the `traceparent` it sends, the flags as read (reserved bits
+/// included), the `tracestate` text, the parent span-id and whether it came from a
+/// caller. `Display` shows the `traceparent` alone.
 impl<S: Storage> fmt::Debug for Context<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")

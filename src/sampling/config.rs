@@ -112,8 +112,10 @@ impl Sampler for Basic {
 
 impl Configured {
     /// The sampler `name` (case-insensitive, surrounding spaces ignored), with the
-    /// ratio `arg` for the ratio samplers (`None`: 1.0, OpenTelemetry's default).
-    /// Samplers without a ratio ignore `arg`.
+    /// ratio `arg` for the ratio samplers (surrounding spaces ignored; `None`: 1.0,
+    /// OpenTelemetry's default). Samplers without a ratio ignore `arg`. There is no
+    /// name for [`RateLimited`](crate::sampling::RateLimited), as OpenTelemetry has
+    /// none: build it in code.
     ///
     /// # Errors
     ///

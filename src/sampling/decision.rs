@@ -319,8 +319,8 @@ impl<'a> Input<'a> {
         Decision {
             sampled,
             threshold,
-            added_rv: rv,
-            assumed,
+            added_randomness: rv,
+            randomness_assumed: assumed,
             // Only `None` written on the common path: copying the whole slot
             // reloads bytes that were just written in smaller pieces.
             error: if self.ot_error.is_none() {
@@ -369,7 +369,9 @@ impl<'a> Input<'a> {
     /// [`ErrorKind::OtLength`](crate::ErrorKind::OtLength) when the new value would
     /// exceed 256 characters (rule [P1](crate::rules#p1)): leave the value as it was.
     pub fn ot_update(&self, decision: &Decision) -> Result<OtUpdate, Error> {
-        let rv = decision.added_rv.filter(|_| self.randomness_is_missing());
+        let rv = decision
+            .added_randomness
+            .filter(|_| self.randomness_is_missing());
         if decision.threshold == self.threshold() && rv.is_none() && self.ot_error.is_none() {
             return Ok(OtUpdate::Keep);
         }
@@ -410,8 +412,8 @@ pub enum OtUpdate {
 pub struct Decision {
     sampled: bool,
     threshold: Option<Threshold>,
-    added_rv: Option<u64>,
-    assumed: bool,
+    added_randomness: Option<u64>,
+    randomness_assumed: bool,
     error: Option<Error>,
 }
 
@@ -432,7 +434,7 @@ impl Decision {
     /// The `rv` the decision added for a new trace whose trace-id is not random.
     #[must_use]
     pub const fn added_randomness(&self) -> Option<u64> {
-        self.added_rv
+        self.added_randomness
     }
 
     /// Whether a probability decision read its randomness from a trace-id that is
@@ -440,7 +442,7 @@ impl Decision {
     /// caller's trace-ids are random.
     #[must_use]
     pub const fn is_randomness_assumed(&self) -> bool {
-        self.assumed
+        self.randomness_assumed
     }
 
     /// A problem with the incoming `ot` value (it was then read as absent, and
@@ -456,7 +458,7 @@ impl Decision {
     pub(crate) const fn refused(mut self, error: Error, kept: Option<Threshold>) -> Self {
         self.error = Some(error);
         self.threshold = kept;
-        self.added_rv = None;
+        self.added_randomness = None;
         self
     }
 }
