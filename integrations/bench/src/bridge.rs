@@ -11,6 +11,8 @@
 //! | hop | extract, then inject (the bridge and the SDK); the core: `extract`, `child_or_root`, `inject` into a new `HeaderMap` |
 //! | baggage extract / inject | the same for `baggage`, 4 members |
 //! | OpenTelemetry's types | the part of extract no propagator avoids: OpenTelemetry's `TraceState` from members split beforehand, the `SpanContext`, the `Context` |
+//! | OpenTelemetry's API, as required | the part of extract no propagator doing the bridge's job avoids: `get_all` of both headers, OpenTelemetry's types, one value kept in the `Context` |
+//! | OpenTelemetry's injector | the part of inject no propagator avoids: the finished values, copied into `String`s, through `HeaderInjector` |
 //!
 //! Every function returns what it read or wrote, so that the benchmark and the
 //! allocation count (in `tests/stacks.rs`) run the same code and can check it.
@@ -18,7 +20,7 @@
 use http::{HeaderMap, HeaderValue};
 use opentelemetry::Context;
 use opentelemetry::baggage::{BaggageExt as _, KeyValueMetadata};
-use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::propagation::{Extractor as _, Injector as _, TextMapPropagator};
 use opentelemetry::trace::{
     SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
 };
@@ -30,6 +32,9 @@ use tracecontext::sampling::{ParentBased, Probability};
 pub const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03";
 /// A 4-member `tracestate`.
 pub const TRACESTATE: &str = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7,ot=th:8,vendor@tenant=x";
+
+const TRACEPARENT_NAME: &str = "traceparent";
+const TRACESTATE_NAME: &str = "tracestate";
 
 /// Request headers: `traceparent`, and the 4-member `tracestate` when asked.
 ///
@@ -115,6 +120,46 @@ pub fn opentelemetry_types(tracestate: bool) -> Context {
         true,
         state,
     ))
+}
+
+/// What extraction costs through OpenTelemetry's API when it does what this
+/// project's bridge must, whatever its parsing: every field of both headers read
+/// with `HeaderExtractor::get_all` (needed to see a second `traceparent`, rule T7,
+/// and several `tracestate` fields, S2), [`opentelemetry_types`], and one value
+/// kept in the `Context` (where the bridge keeps the extraction's outcome).
+///
+/// # Panics
+///
+/// Never: the members are valid.
+#[must_use]
+pub fn opentelemetry_required(headers: &HeaderMap, tracestate: bool) -> Context {
+    let extractor = HeaderExtractor(headers);
+    let fields = [TRACEPARENT_NAME, TRACESTATE_NAME].map(|name| {
+        extractor
+            .get_all(name)
+            .map_or(0, |values| values.iter().map(|v| v.len()).sum::<usize>())
+    });
+    assert_eq!(fields[0], TRACEPARENT.len());
+    opentelemetry_types(tracestate).with_value(Outcome(fields[1]))
+}
+
+/// A value kept in the `Context`, standing in for the extraction's outcome.
+#[derive(Debug)]
+pub struct Outcome(pub usize);
+
+/// What any propagator pays to write these headers through OpenTelemetry's
+/// injector, whatever its formatting: the finished values copied into the
+/// `String`s that `Injector::set` takes, through `HeaderInjector` into a new
+/// `HeaderMap`.
+#[must_use]
+pub fn opentelemetry_injector_only(tracestate: bool) -> HeaderMap {
+    let mut outgoing = HeaderMap::new();
+    let mut injector = HeaderInjector(&mut outgoing);
+    injector.set(TRACEPARENT_NAME, TRACEPARENT.to_owned());
+    if tracestate {
+        injector.set(TRACESTATE_NAME, TRACESTATE.to_owned());
+    }
+    outgoing
 }
 
 /// What any propagator pays to hand this request's baggage to OpenTelemetry: its

@@ -234,6 +234,15 @@ fn bridge_allocations_side_by_side() {
         allocations(|| b::opentelemetry_types(true)),
         allocations(b::opentelemetry_baggage_types),
     ];
+    let required = [false, true].map(|state| {
+        let headers = b::headers(state);
+        let _ = b::opentelemetry_required(&headers, state);
+        allocations(|| b::opentelemetry_required(&headers, state))
+    });
+    let injector = [false, true].map(|state| {
+        let _ = b::opentelemetry_injector_only(state);
+        allocations(|| b::opentelemetry_injector_only(state))
+    });
     let core_hops = [false, true].map(|state| {
         let headers = b::headers(state);
         let _ = b::core_hop(&headers);
@@ -258,6 +267,14 @@ fn bridge_allocations_side_by_side() {
         "OpenTelemetry's types alone: {} (traceparent), {} (tracestate_4), {} (baggage_4)",
         floors[0], floors[1], floors[2]
     );
+    println!(
+        "OpenTelemetry's API as the bridge must use it (get_all, types, one value): {} (traceparent), {} (tracestate_4)",
+        required[0], required[1]
+    );
+    println!(
+        "OpenTelemetry's injector alone: {} (traceparent), {} (tracestate_4)",
+        injector[0], injector[1]
+    );
 
     let row = |name: &str| {
         rows.iter()
@@ -276,6 +293,12 @@ fn bridge_allocations_side_by_side() {
             let (a, z) = row(&format!("{input} {operation}"));
             assert!(a < z, "{input} {operation}: {a} vs {z}");
         }
+    }
+    // The bridge allocates only what OpenTelemetry's API makes any propagator
+    // doing its job allocate.
+    for (i, input) in ["traceparent", "tracestate_4"].into_iter().enumerate() {
+        assert_eq!(row(&format!("{input} extract")).0, required[i], "{input}");
+        assert_eq!(row(&format!("{input} inject")).0, injector[i], "{input}");
     }
     // The core's own hop allocates only what the outgoing `HeaderMap` takes.
     assert!(
