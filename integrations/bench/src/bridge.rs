@@ -25,16 +25,13 @@ use opentelemetry::trace::{
     SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
 };
 use opentelemetry_http::{HeaderExtractor, HeaderInjector};
-use tracecontext::ThreadIds;
 use tracecontext::sampling::{ParentBased, Probability};
+use tracecontext::{TRACEPARENT as TRACEPARENT_NAME, TRACESTATE as TRACESTATE_NAME, ThreadIds};
 
 /// The incoming `traceparent`, with the random flag.
 pub const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03";
 /// A 4-member `tracestate`.
 pub const TRACESTATE: &str = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7,ot=th:8,vendor@tenant=x";
-
-const TRACEPARENT_NAME: &str = "traceparent";
-const TRACESTATE_NAME: &str = "tracestate";
 
 /// Request headers: `traceparent`, and the 4-member `tracestate` when asked.
 ///
@@ -125,14 +122,15 @@ pub fn opentelemetry_types(tracestate: bool) -> Context {
 /// What extraction costs through OpenTelemetry's API when it does what this
 /// project's bridge must, whatever its parsing: every field of both headers read
 /// with `HeaderExtractor::get_all` (needed to see a second `traceparent`, rule T7,
-/// and several `tracestate` fields, S2), [`opentelemetry_types`], and one value
-/// kept in the `Context` (where the bridge keeps the extraction's outcome).
+/// and several `tracestate` fields, S2), [`opentelemetry_types`] (with the
+/// members when `headers` has a `tracestate`), and one value kept in the
+/// `Context` (where the bridge keeps the extraction's outcome).
 ///
 /// # Panics
 ///
-/// Never: the members are valid.
+/// When `headers` has no `traceparent` of [`TRACEPARENT`]'s length.
 #[must_use]
-pub fn opentelemetry_required(headers: &HeaderMap, tracestate: bool) -> Context {
+pub fn opentelemetry_required(headers: &HeaderMap) -> Context {
     let extractor = HeaderExtractor(headers);
     let fields = [TRACEPARENT_NAME, TRACESTATE_NAME].map(|name| {
         extractor
@@ -140,7 +138,7 @@ pub fn opentelemetry_required(headers: &HeaderMap, tracestate: bool) -> Context 
             .map_or(0, |values| values.iter().map(|v| v.len()).sum::<usize>())
     });
     assert_eq!(fields[0], TRACEPARENT.len());
-    opentelemetry_types(tracestate).with_value(Outcome(fields[1]))
+    opentelemetry_types(fields[1] > 0).with_value(Outcome(fields[1]))
 }
 
 /// A value kept in the `Context`, standing in for the extraction's outcome.

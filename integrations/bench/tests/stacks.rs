@@ -236,8 +236,8 @@ fn bridge_allocations_side_by_side() {
     ];
     let required = [false, true].map(|state| {
         let headers = b::headers(state);
-        let _ = b::opentelemetry_required(&headers, state);
-        allocations(|| b::opentelemetry_required(&headers, state))
+        let _ = b::opentelemetry_required(&headers);
+        allocations(|| b::opentelemetry_required(&headers))
     });
     let injector = [false, true].map(|state| {
         let _ = b::opentelemetry_injector_only(state);
